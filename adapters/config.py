@@ -1,0 +1,111 @@
+"""Settings: ``config.example.toml`` documents each; ``COHORT_<SECTION>_<KEY>`` overrides any.
+
+Secrets (a PostgreSQL password in the URL, platform tokens) belong in the environment,
+not in files: ``COHORT_STORAGE_URL`` (or its alias ``COHORT_DATABASE_URL``) and so on.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FILE = "cohort.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage_url: str = "sqlite:///cohort.db"
+    storage_sqlite_synchronous: str = "FULL"
+    storage_auto_migrate: bool = True
+    console_user: str = "you"
+    console_community: str = "local"
+    console_channel: str = "general"
+    logging_level: str = "WARNING"
+
+
+ALIASES = {"COHORT_DATABASE_URL": "storage_url"}
+SECTIONS = ("storage", "console", "logging")
+
+
+def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the TOML file (``--config``, ``COHORT_CONFIG`` or ./cohort.toml), then env."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    file = Path(path or env.get("COHORT_CONFIG") or DEFAULT_FILE)
+    if path or env.get("COHORT_CONFIG") or file.exists():
+        values.update(_from_file(file))
+    values.update(_from_env(env))
+    return _typed(Settings(), values)
+
+
+def _from_file(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {file} does not exist.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"Config file {file} is not valid TOML: {error}") from None
+    known = {f.name for f in fields(Settings)}
+    out = {}
+    for section, table in data.items():
+        if section not in SECTIONS or not isinstance(table, dict):
+            continue  # other sections belong to the Discord and Slack adapters
+        for key, value in table.items():
+            name = f"{section}_{key}"
+            if name not in known:
+                raise ConfigError(f"Unknown setting [{section}] {key} in {file}.")
+            out[name] = value
+    return out
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields(Settings):
+        key = "COHORT_" + f.name.upper()
+        if key in env:
+            out[f.name] = env[key]
+    for alias, name in ALIASES.items():
+        if alias in env and "COHORT_" + name.upper() not in env:
+            out[name] = env[alias]
+    return out
+
+
+def _typed(base: Settings, values: dict[str, Any]) -> Settings:
+    converted = {}
+    for f in fields(Settings):
+        if f.name not in values:
+            continue
+        value = values[f.name]
+        if f.type in ("bool", bool):
+            value = _bool(f.name, value)
+        converted[f.name] = value if not isinstance(value, str) else value.strip()
+    settings = replace(base, **converted)
+    if settings.storage_sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ConfigError("[storage] sqlite_synchronous must be NORMAL, FULL or EXTRA.")
+    return settings
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}.")
+
+
+def database_url(db: str | None, settings: Settings) -> str:
+    """``--db`` may be a SQLite path or a full URL."""
+    if not db:
+        return settings.storage_url
+    return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"

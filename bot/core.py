@@ -1,0 +1,157 @@
+"""The core: one entry point, ``Core.handle(invocation) -> Outcome``.
+
+It validates arguments against the catalogue, opens one unit of work, checks who may run the
+command, calls the handler, and turns every ``UserError`` into a private reply in this one
+place. It is synchronous; adapters call it with ``await asyncio.to_thread(core.handle, inv)``
+so no database call blocks an event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot import catalogue, grammar
+from bot.clock import Clock
+from bot.context import Context
+from bot.errors import UserError
+from bot.packs import PromptLibrary
+from bot.ports import CommunityRecord, MemberRecord, Store, UnitOfWork
+from bot.services import checkins, community, groups, members, prompts, reflections, tutoring
+from bot.text import clean_name, neutralise_outcome
+from bot.types import Invocation, Outcome, Reply
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Reply]
+
+HANDLERS: dict[tuple[str, ...], Handler] = {
+    ("group", "create"): groups.create,
+    ("group", "list"): groups.list_groups,
+    ("group", "join"): groups.join,
+    ("group", "leave"): groups.leave,
+    ("group", "info"): groups.info,
+    ("group", "archive"): groups.archive,
+    ("group", "role"): groups.set_role,
+    ("checkin",): checkins.check_in,
+    ("tutor", "offer"): tutoring.offer,
+    ("tutor", "stop"): tutoring.stop,
+    ("tutor", "request"): tutoring.request,
+    ("tutor", "queue"): tutoring.queue,
+    ("tutor", "claim"): tutoring.claim,
+    ("tutor", "done"): tutoring.done,
+    ("tutor", "cancel"): tutoring.cancel,
+    ("tutor", "thank"): tutoring.thank,
+    ("reflect",): reflections.reflect,
+    ("reflect", "list"): reflections.list_mine,
+    ("prompts", "packs"): prompts.packs,
+    ("prompts", "add"): prompts.add,
+    ("me",): members.show,
+    ("me", "timezone"): members.set_timezone,
+    ("me", "away"): members.away,
+    ("me", "back"): members.back,
+    ("me", "export"): members.export,
+    ("me", "forget"): members.forget,
+    ("cohort", "setup"): community.setup,
+    ("cohort", "stats"): community.stats,
+    ("cohort", "help"): community.help_,
+}
+
+ORGANISERS_ONLY = ("That is for organisers. Ask an organiser of this community, or a server or "
+                   "workspace admin, to run it (or to name you with /cohort setup --organiser).")
+
+
+class _NeedsWrite(Exception):
+    """A read-only command met a new community or member; rerun it as a write."""
+
+
+class Core:
+    """The platform-neutral bot. Adapters build one through ``adapters.bootstrap``."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock, library: PromptLibrary) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.library = library
+
+    def parse(self, line: str, **where: Any) -> Invocation:
+        """Text grammar to an Invocation (console and Slack)."""
+        command, raw = grammar.parse(line)
+        return Invocation(path=command.path, args=raw, **where)
+
+    def handle_text(self, line: str, **where: Any) -> Outcome:
+        """Parse and handle one line; a parse error is a friendly reply like any other."""
+        try:
+            invocation = self.parse(line, **where)
+        except UserError as error:
+            return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
+        return self.handle(invocation)
+
+    def handle(self, invocation: Invocation) -> Outcome:
+        """Run one command. Never raises; the store is unchanged unless it succeeded."""
+        try:
+            return neutralise_outcome(self._run(invocation))
+        except UserError as error:
+            return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("command failed (ref %s): /%s in %s by %s", ref,
+                          " ".join(invocation.path), invocation.community, invocation.actor.id)
+            return Outcome(Reply(f"Sorry, something went wrong on my side (ref {ref}). Nothing "
+                                 "was changed; please try again in a moment.", is_error=True))
+
+    def _run(self, invocation: Invocation) -> Outcome:
+        command = catalogue.find(invocation.path)
+        if command is None:
+            raise UserError(f"There is no command /{' '.join(invocation.path)}. "
+                            "/cohort help lists them all.")
+        args = grammar.validate(command, invocation.args)
+        try:
+            return self._transaction(invocation, command, args, write=not command.read_only)
+        except _NeedsWrite:
+            return self._transaction(invocation, command, args, write=True)
+
+    def _transaction(self, invocation: Invocation, command: catalogue.Command,
+                     args: dict[str, Any], *, write: bool) -> Outcome:
+        now = self.clock.now()
+        with self.uow.begin(write=write) as store:
+            ctx = Context(store=store, now=now, invocation=invocation,
+                          community=self._community(store, invocation, write, now),
+                          member=None, library=self.library)  # type: ignore[arg-type]
+            ctx.member = self._member(store, ctx, write)
+            if invocation.id and write and not store.first_handling(
+                    ctx.community_id, invocation.id, now):
+                return Outcome(Reply("Already done: that request arrived twice and was "
+                                     "handled the first time."))
+            if command.organiser_only and not ctx.is_organiser:
+                raise UserError(ORGANISERS_ONLY)
+            reply = HANDLERS[command.path](ctx, **args)
+        return Outcome(reply, tuple(ctx.posts))
+
+    @staticmethod
+    def _community(store: Store, invocation: Invocation, write: bool,
+                   now: datetime) -> CommunityRecord:
+        found = store.community(invocation.community)
+        if found is not None:
+            return found
+        if not write:
+            raise _NeedsWrite
+        name = clean_name(invocation.community_name or invocation.community)[:120]
+        return store.add_community(invocation.community, name, now)
+
+    @staticmethod
+    def _member(store: Store, ctx: Context, write: bool) -> MemberRecord:
+        actor = ctx.invocation.actor
+        name = clean_name(actor.name)[:80] or actor.id
+        found = store.member_by_platform_id(ctx.community_id, actor.id)
+        if found is not None and found.display_name == name:
+            return found
+        if not write:
+            raise _NeedsWrite
+        if found is None:
+            return store.add_member(ctx.community_id, actor.id, name, ctx.now)
+        store.rename_member(found, name)
+        return found
+

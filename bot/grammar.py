@@ -1,0 +1,279 @@
+"""The shared text grammar: ``/command subcommand positional "quoted words" --option value``.
+
+Console and Slack hand their text here. :func:`parse` finds the command and collects raw
+strings; :func:`validate` types and checks them against the catalogue. Discord's typed options
+skip :func:`parse` but still go through :func:`validate`, so every platform shares one set of
+limits and one set of messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot import catalogue
+from bot.catalogue import Command, Kind, Option
+from bot.errors import UserError
+from bot.types import MemberRef
+
+OPEN_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
+CLOSERS = {'"', "\u201d", "\u201c", "\u00bb"}
+MAX_LINE = 12_000
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the command line: its value and whether it was quoted."""
+
+    value: str
+    quoted: bool
+    raw: str
+
+
+def tokenize(line: str) -> list[Token]:
+    """Split on whitespace, keeping double-quoted runs (straight or typographic) together.
+
+    Apostrophes are ordinary characters, so ``I'm stuck`` stays two words.
+    """
+    tokens: list[Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i].isspace():
+            i += 1
+            continue
+        start = i
+        if line[i] in OPEN_QUOTES:
+            i += 1
+            end = _closing_quote(line, i)
+            if end < 0:
+                raise UserError(
+                    "A quote is not closed. Put a closing \" after the quoted words, "
+                    'e.g. /group join "Linear Algebra".'
+                )
+            tokens.append(Token(line[i:end], True, line[start : end + 1]))
+            i = end + 1
+            continue
+        while i < n and not line[i].isspace():
+            i += 1
+        tokens.append(Token(line[start:i], False, line[start:i]))
+    return tokens
+
+
+def _closing_quote(line: str, i: int) -> int:
+    for j in range(i, len(line)):
+        if line[j] in CLOSERS:
+            return j
+    return -1
+
+
+def parse(line: str) -> tuple[Command, dict[str, Any]]:
+    """Find the command a line names and collect its raw (string) arguments.
+
+    A leading ``/cohort`` before another top-level command is dropped, so Slack's
+    ``/cohort me export`` means ``/me export``.
+    """
+    if len(line) > MAX_LINE:
+        raise UserError(f"That line is {len(line):,} characters; commands are at most "
+                        f"{MAX_LINE:,}. Shorten the text and try again.")
+    tokens = tokenize(line.strip())
+    if not tokens:
+        raise UserError("Type a command, e.g. /group list. /cohort help shows them all.")
+    top = tokens[0].value.lstrip("/").lower()
+    rest = tokens[1:]
+    if top == "cohort" and rest and rest[0].value.lower() in catalogue.TOP_LEVEL and (
+        rest[0].value.lower() not in catalogue.subcommands("cohort")
+    ):
+        top, rest = rest[0].value.lower(), rest[1:]
+    command, rest = _resolve(top, rest)
+    return command, _collect(command, rest)
+
+
+def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
+    subs = catalogue.subcommands(top)
+    if not subs:
+        raise UserError(f"There is no command /{top}.{_suggest(top, catalogue.TOP_LEVEL)} "
+                        "/cohort help lists them all.")
+    if rest and not rest[0].quoted and rest[0].value.lower() in subs and rest[0].value:
+        return subs[rest[0].value.lower()], rest[1:]
+    if "" in subs:
+        return subs[""], rest
+    names = ", ".join(sorted(subs))
+    if rest and not rest[0].value.startswith("--"):
+        word = rest[0].value
+        raise UserError(f"/{top} has no subcommand '{_clip(word)}'.{_suggest(word, subs)} "
+                        f"Choose one of: {names}.")
+    raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {sorted(subs)[0]}.")
+
+
+def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    words: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.quoted or not tok.value.startswith("--") or tok.value == "--":
+            words.append(tok)
+            i += 1
+            continue
+        name, _, inline = tok.value[2:].partition("=")
+        option = command.option(name.lower())
+        if option is None or option.positional:
+            raise UserError(f"/{command.name} has no option --{_clip(name)}. "
+                            f"{_options_hint(command)}")
+        if option.key in raw:
+            raise UserError(f"--{option.name} was given twice; give it once.")
+        if option.kind is Kind.FLAG:
+            if inline:
+                raise UserError(f"--{option.name} is a switch and takes no value.")
+            raw[option.key] = True
+            i += 1
+            continue
+        if inline:
+            raw[option.key] = inline
+            i += 1
+            continue
+        if i + 1 >= len(tokens) or (
+            not tokens[i + 1].quoted and tokens[i + 1].value.startswith("--")
+        ):
+            raise UserError(f"--{option.name} needs a value, e.g. "
+                            f"--{option.name} {_example_value(option)}.")
+        raw[option.key] = tokens[i + 1].value
+        i += 2
+    raw.update(_assign_positionals(command, words))
+    return raw
+
+
+def _assign_positionals(command: Command, words: list[Token]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    slots = command.positionals
+    for index, option in enumerate(slots):
+        if not words:
+            break
+        if option.rest and index == len(slots) - 1:
+            out[option.key] = words[0].value if len(words) == 1 else " ".join(
+                w.raw for w in words)
+            words = []
+        else:
+            out[option.key] = words.pop(0).value
+    if words:
+        extra = " ".join(w.raw for w in words)
+        hint = " Put names with spaces in quotes." if slots else ""
+        raise UserError(f"/{command.name} did not expect '{_clip(extra)}'.{hint} "
+                        f"Usage: {command.usage()}")
+    return out
+
+
+def validate(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
+    """Type and check raw arguments; the result has every option's key, defaulted.
+
+    Raises:
+        UserError: naming the option, what was wrong, and the usage.
+    """
+    unknown = set(raw) - {o.key for o in command.options}
+    if unknown:
+        name = sorted(unknown)[0].replace("_", "-")
+        raise UserError(f"/{command.name} has no option --{_clip(name)}. "
+                        f"{_options_hint(command)}")
+    return {o.key: _value(command, o, raw.get(o.key)) for o in command.options}
+
+
+def _value(command: Command, option: Option, value: Any) -> Any:
+    if option.kind is Kind.FLAG:
+        return _flag(option, value)
+    if isinstance(value, str):
+        value = value.strip()
+    if value is None or value == "":
+        if option.required:
+            raise UserError(f"/{command.name} needs {_label(option)}. "
+                            f"Usage: {command.usage()}")
+        return None
+    if option.kind is Kind.INTEGER:
+        return _integer(option, value)
+    if option.kind is Kind.MEMBER:
+        return _member(option, value)
+    return _text(option, value)
+
+
+def _flag(option: Option, value: Any) -> bool:
+    if value in (None, False, "false", "no", "off"):
+        return False
+    if value in (True, "true", "yes", "on"):
+        return True
+    raise UserError(f"--{option.name} is a switch: give it with no value.")
+
+
+def _integer(option: Option, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise UserError(f"{_label(option).capitalize()} must be a whole number.")
+    try:
+        number = int(value)
+    except ValueError:
+        raise UserError(f"{_label(option).capitalize()} must be a whole number, "
+                        f"not '{_clip(str(value))}'.") from None
+    low, high = option.min_value, option.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise UserError(f"{_label(option).capitalize()} must be {bounds}; got {number}.")
+    return number
+
+
+MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
+
+
+def _member(option: Option, value: Any) -> MemberRef:
+    if isinstance(value, MemberRef):
+        return value
+    text = str(value).strip()
+    match = MENTION.match(text)
+    if match:
+        return MemberRef(id=match.group(1), name=match.group(2) or match.group(1))
+    name = text.lstrip("@")
+    if not name or len(name) > catalogue.NAME_MAX or name.lower() in {"everyone", "here"}:
+        raise UserError(f"{_label(option).capitalize()} must name one member, "
+                        f"e.g. @ana, not '{_clip(text)}'.")
+    return MemberRef(id=None, name=name)
+
+
+def _text(option: Option, value: Any) -> str:
+    if not isinstance(value, str):
+        raise UserError(f"{_label(option).capitalize()} must be text.")
+    if option.choices:
+        lowered = value.lower()
+        if lowered not in option.choices:
+            raise UserError(f"{_label(option).capitalize()} must be one of "
+                            f"{', '.join(option.choices)}; got '{_clip(value)}'.")
+        return lowered
+    if option.min_length is not None and len(value) < option.min_length:
+        raise UserError(f"{_label(option).capitalize()} must be at least "
+                        f"{option.min_length} characters.")
+    if option.max_length is not None and len(value) > option.max_length:
+        raise UserError(f"{_label(option).capitalize()} is {len(value):,} characters; the limit "
+                        f"is {option.max_length:,}. Shorten it and try again.")
+    return value
+
+
+def _label(option: Option) -> str:
+    return f"<{option.name}>" if option.positional else f"--{option.name}"
+
+
+def _example_value(option: Option) -> str:
+    if option.choices:
+        return option.choices[0]
+    return option.placeholder or ("3" if option.kind is Kind.INTEGER else "text")
+
+
+def _options_hint(command: Command) -> str:
+    named = [f"--{o.name}" for o in command.options if not o.positional]
+    listed = f"Its options: {', '.join(named)}." if named else "It takes no options."
+    return f"{listed} Usage: {command.usage()}"
+
+
+def _suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1)
+    return f" Did you mean {close[0]}?" if close else ""
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,115 @@
+"""A member's own view and data: /me, time zone, away periods, export, forget."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+from bot import zones
+from bot.context import Context
+from bot.errors import UserError
+from bot.services.checkins import member_streak
+from bot.types import Button, Reply
+
+MAX_AWAY_DAYS = 365
+DAYS = re.compile(r"^(\d{1,3})d$", re.IGNORECASE)
+
+
+def show(ctx: Context) -> Reply:
+    groups = ctx.store.groups_of(ctx.member_id)
+    current = member_streak(ctx, ctx.member)
+    asked = ctx.store.requests_of(ctx.member_id, statuses=("open", "claimed"))
+    helping = ctx.store.requests_claimed_by(ctx.member_id, statuses=("claimed",))
+    reflections = ctx.store.reflections_of(ctx.member_id)
+    away = _current_away(ctx)
+    fields = (
+        ("Streak", f"{current.current} days (longest {current.longest})"),
+        ("Time zone", ctx.zone + ("" if ctx.member.timezone else " (community default)")),
+        ("Groups", ", ".join(f"{g.name} ({role})" for g, role in groups) or "none yet"),
+        ("Open requests", ", ".join(f"#{r.id} {r.topic} ({r.status})" for r in asked) or "none"),
+        ("Helping with", ", ".join(f"#{r.id} {r.topic}" for r in helping) or "nothing"),
+        ("Reflections", str(len(reflections))),
+        ("Away", f"until {zones.show_date(away[1])}" if away else "no"),
+    )
+    return Reply(f"Here is your Cohort, {ctx.member.display_name}.", title="You", fields=fields)
+
+
+def _current_away(ctx: Context) -> tuple[date, date] | None:
+    today = ctx.today()
+    for period in ctx.store.away_periods(ctx.member_id):
+        if period.start <= today <= period.end:
+            return period.start, period.end
+    return None
+
+
+def set_timezone(ctx: Context, *, zone: str) -> Reply:
+    name = zones.parse_zone(zone)
+    ctx.member.timezone = name
+    local = ctx.show(ctx.now)
+    return Reply(f"Your time zone is now {name} (it is {local} there). Check-ins, streaks and "
+                 "reminders follow your local day.")
+
+
+def away(ctx: Context, *, start: str, end: str | None) -> Reply:
+    first, last = _away_range(ctx, start, end)
+    for period in ctx.store.away_periods(ctx.member_id):
+        if period.start <= last and first <= period.end:
+            raise UserError(f"That overlaps your away time {period.start} to {period.end}. "
+                            "Use /me back to end it first.")
+    ctx.store.add_away(ctx.community_id, ctx.member_id, first, last)
+    return Reply(f"Away from {zones.show_date(first)} to {zones.show_date(last)}: no reminders, "
+                 "and your streak is frozen. /me back ends it early.")
+
+
+def _away_range(ctx: Context, start: str, end: str | None) -> tuple[date, date]:
+    today = ctx.today()
+    days = DAYS.match(start.strip())
+    if days:
+        if end:
+            raise UserError("Give either a length (5d) or dates (YYYY-MM-DD [YYYY-MM-DD]).")
+        count = int(days.group(1))
+        if not 1 <= count <= MAX_AWAY_DAYS:
+            raise UserError(f"Away is 1 to {MAX_AWAY_DAYS} days, e.g. /me away 5d.")
+        return today, today + timedelta(days=count - 1)
+    first = zones.parse_date(start, "start date")
+    last = zones.parse_date(end, "end date") if end else first
+    if first < today:
+        raise UserError(f"{first} is in the past; away time starts today or later.")
+    if last < first:
+        raise UserError(f"The end date {last} is before the start {first}.")
+    if (last - first).days >= MAX_AWAY_DAYS:
+        raise UserError(f"Away is at most {MAX_AWAY_DAYS} days at a time.")
+    return first, last
+
+
+def back(ctx: Context) -> Reply:
+    today = ctx.today()
+    periods = [p for p in ctx.store.away_periods(ctx.member_id) if p.end >= today]
+    if not periods:
+        raise UserError("You are not away, so there is nothing to end.")
+    period = min(periods, key=lambda p: p.start)
+    if period.start < today:
+        period.end = today - timedelta(days=1)
+    else:
+        ctx.store.remove_away(period)
+    return Reply("Welcome back! Reminders are on again and today counts for your streak.")
+
+
+def export(ctx: Context) -> Reply:
+    data = ctx.store.export_member(ctx.community_id, ctx.member_id)
+    body = json.dumps(data, indent=2, sort_keys=True, default=str)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(data.items()) if isinstance(v, list))
+    return Reply(f"Your data in this community: {counts}.", title="Your export",
+                 attachment=("cohort-export.json", body))
+
+
+def forget(ctx: Context, *, confirm: bool) -> Reply:
+    if not confirm:
+        return Reply("This deletes your check-ins, reflections, offers, groups and away time "
+                     "here. Help you gave or got stays in others' counts, without your name. "
+                     "It can't be undone.", title="Delete your data?",
+                     buttons=(Button("Delete my data", "me.forget", "/me forget --confirm",
+                                     "danger"),))
+    ctx.store.forget_member(ctx.community_id, ctx.member_id, ctx.now)
+    return Reply("Done: your data here is deleted. If you use Cohort again you start fresh.")

@@ -1,0 +1,1 @@
+"""Persistence for Cohort: sqlmodel tables, engines and sessions, Alembic migrations."""
