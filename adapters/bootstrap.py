@@ -17,8 +17,9 @@ class SchemaOutOfDate(Exception):
     """The PostgreSQL schema is behind this code; ``cohort db upgrade`` fixes it."""
 
 
-def bootstrap(url: str, *, clock: Clock | None = None, synchronous: str = "FULL",
-              auto_migrate: bool = True) -> Core:
+def bootstrap(
+    url: str, *, clock: Clock | None = None, synchronous: str = "FULL", auto_migrate: bool = True
+) -> Core:
     """Build a Core over ``url``. SQLite is migrated on start; PostgreSQL must be upgraded."""
     uow = SqlUnitOfWork(url, synchronous=synchronous)
     if migrate.needs_upgrade(uow.write_engine):
@@ -28,5 +29,6 @@ def bootstrap(url: str, *, clock: Clock | None = None, synchronous: str = "FULL"
         else:
             uow.dispose()
             raise SchemaOutOfDate(
-                "The database schema is not up to date. Run: cohort db upgrade --db '<url>'")
+                "The database schema is not up to date. Run: cohort db upgrade --db '<url>'"
+            )
     return Core(uow=uow, clock=clock or SystemClock(), library=builtin())

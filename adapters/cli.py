@@ -24,8 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     except config.ConfigError as error:
         print(f"cohort: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.logging_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.logging_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         return int(args.run(args, settings))
     except SchemaOutOfDate as error:
@@ -56,16 +58,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _console(args: argparse.Namespace, settings: config.Settings) -> int:
-    from adapters.console.repl import Session, interactive, run_lines  # noqa: PLC0415
+    from adapters.console.repl import Session, interactive, run_lines
 
     clock = OffsetClock()
-    core = bootstrap(config.database_url(args.db, settings), clock=clock,
-                     synchronous=settings.storage_sqlite_synchronous,
-                     auto_migrate=settings.storage_auto_migrate)
+    core = bootstrap(
+        config.database_url(args.db, settings),
+        clock=clock,
+        synchronous=settings.storage_sqlite_synchronous,
+        auto_migrate=settings.storage_auto_migrate,
+    )
     user = args.user or settings.console_user
-    session = Session(core=core, clock=clock, community=args.community or
-                      settings.console_community, user=user,
-                      channel=args.channel or settings.console_channel, admins={user})
+    session = Session(
+        core=core,
+        clock=clock,
+        community=args.community or settings.console_community,
+        user=user,
+        channel=args.channel or settings.console_channel,
+        admins={user},
+    )
     console = Console(highlight=False, soft_wrap=True)
     if args.script:
         try:
@@ -80,8 +90,8 @@ def _console(args: argparse.Namespace, settings: config.Settings) -> int:
 
 
 def _db_upgrade(args: argparse.Namespace, settings: config.Settings) -> int:
-    from storage import migrate  # noqa: PLC0415
-    from storage.engine import make_engine  # noqa: PLC0415
+    from storage import migrate
+    from storage.engine import make_engine
 
     engine = make_engine(config.database_url(args.db, settings))
     migrate.upgrade(engine)
@@ -91,8 +101,8 @@ def _db_upgrade(args: argparse.Namespace, settings: config.Settings) -> int:
 
 
 def _db_current(args: argparse.Namespace, settings: config.Settings) -> int:
-    from storage import migrate  # noqa: PLC0415
-    from storage.engine import make_engine  # noqa: PLC0415
+    from storage import migrate
+    from storage.engine import make_engine
 
     engine = make_engine(config.database_url(args.db, settings))
     print(f"Schema is at {migrate.current(engine) or 'nothing'}; newest is {migrate.head()}.")

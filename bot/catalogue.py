@@ -96,128 +96,350 @@ def _pos(name: str, kind: Kind, description: str, **kw: object) -> Option:
 
 
 GROUP_NAME = _pos(
-    "name", Kind.TEXT, "The study group's name", required=True, rest=True,
-    min_length=1, max_length=NAME_MAX, autocomplete="group",
+    "name",
+    Kind.TEXT,
+    "The study group's name",
+    required=True,
+    rest=True,
+    min_length=1,
+    max_length=NAME_MAX,
+    autocomplete="group",
 )
 REQUEST_ID = _pos(
-    "id", Kind.INTEGER, "The help request's number, as shown in the queue",
-    required=True, min_value=1, autocomplete="request",
+    "id",
+    Kind.INTEGER,
+    "The help request's number, as shown in the queue",
+    required=True,
+    min_value=1,
+    autocomplete="request",
 )
 ROLES = ("facilitator", "note-taker", "timekeeper", "member")
 
 COMMANDS: tuple[Command, ...] = (
     # -- study groups ---------------------------------------------------------------
-    Command(("group", "create"), "Start a study group that others can join", (
-        _pos("name", Kind.TEXT, "A short name, e.g. Linear Algebra", required=True,
-             min_length=1, max_length=NAME_MAX),
-        _pos("topic", Kind.TEXT, "What the group studies", rest=True, max_length=TOPIC_MAX),
-        Option("capacity", Kind.INTEGER, "Most members allowed (2-500)", min_value=2,
-               max_value=500, placeholder="N"),
-        Option("private", Kind.FLAG, "Hide the group from /group list; join by exact name"),
-    ), example='/group create "Linear Algebra" eigenvalues and proofs --capacity 6'),
+    Command(
+        ("group", "create"),
+        "Start a study group that others can join",
+        (
+            _pos(
+                "name",
+                Kind.TEXT,
+                "A short name, e.g. Linear Algebra",
+                required=True,
+                min_length=1,
+                max_length=NAME_MAX,
+            ),
+            _pos("topic", Kind.TEXT, "What the group studies", rest=True, max_length=TOPIC_MAX),
+            Option(
+                "capacity",
+                Kind.INTEGER,
+                "Most members allowed (2-500)",
+                min_value=2,
+                max_value=500,
+                placeholder="N",
+            ),
+            Option("private", Kind.FLAG, "Hide the group from /group list; join by exact name"),
+        ),
+        example='/group create "Linear Algebra" eigenvalues and proofs --capacity 6',
+    ),
     Command(("group", "list"), "List the open study groups", read_only=True),
     Command(("group", "join"), "Join a study group", (GROUP_NAME,)),
     Command(("group", "leave"), "Leave a study group", (GROUP_NAME,)),
-    Command(("group", "info"), "Show a group's topic, members and roles", (GROUP_NAME,),
-            read_only=True),
-    Command(("group", "archive"), "Archive a group you created (organisers: any group)",
-            (GROUP_NAME,)),
-    Command(("group", "role"), "Give a member a role in a group you facilitate", (
-        _pos("name", Kind.TEXT, "The study group's name", required=True, min_length=1,
-             max_length=NAME_MAX, autocomplete="group"),
-        _pos("member", Kind.MEMBER, "Who gets the role", required=True),
-        _pos("role", Kind.TEXT, "The role", required=True, choices=ROLES),
-    ), example='/group role "Linear Algebra" ana facilitator'),
+    Command(
+        ("group", "info"), "Show a group's topic, members and roles", (GROUP_NAME,), read_only=True
+    ),
+    Command(
+        ("group", "archive"), "Archive a group you created (organisers: any group)", (GROUP_NAME,)
+    ),
+    Command(
+        ("group", "role"),
+        "Give a member a role in a group you facilitate",
+        (
+            _pos(
+                "name",
+                Kind.TEXT,
+                "The study group's name",
+                required=True,
+                min_length=1,
+                max_length=NAME_MAX,
+                autocomplete="group",
+            ),
+            _pos("member", Kind.MEMBER, "Who gets the role", required=True),
+            _pos("role", Kind.TEXT, "The role", required=True, choices=ROLES),
+        ),
+        example='/group role "Linear Algebra" ana facilitator',
+    ),
     # -- check-ins --------------------------------------------------------------------
-    Command(("checkin",), "Check in: how you feel, what moved, what blocks you", (
-        Option("mood", Kind.INTEGER, "1 (rough) to 5 (great)", min_value=1, max_value=5,
-               placeholder="1-5"),
-        Option("progress", Kind.TEXT, "What you got done", max_length=SHORT_TEXT_MAX,
-               placeholder="text"),
-        Option("blockers", Kind.TEXT, "What is in your way; tutors of that topic are suggested",
-               max_length=SHORT_TEXT_MAX, placeholder="text"),
-        Option("group", Kind.TEXT, "Check in for one of your groups", max_length=NAME_MAX,
-               autocomplete="group", placeholder="name"),
-    ), example='/checkin --mood 4 --progress "finished chapter 3" --blockers recursion'),
+    Command(
+        ("checkin",),
+        "Check in: how you feel, what moved, what blocks you",
+        (
+            Option(
+                "mood",
+                Kind.INTEGER,
+                "1 (rough) to 5 (great)",
+                min_value=1,
+                max_value=5,
+                placeholder="1-5",
+            ),
+            Option(
+                "progress",
+                Kind.TEXT,
+                "What you got done",
+                max_length=SHORT_TEXT_MAX,
+                placeholder="text",
+            ),
+            Option(
+                "blockers",
+                Kind.TEXT,
+                "What is in your way; tutors of that topic are suggested",
+                max_length=SHORT_TEXT_MAX,
+                placeholder="text",
+            ),
+            Option(
+                "group",
+                Kind.TEXT,
+                "Check in for one of your groups",
+                max_length=NAME_MAX,
+                autocomplete="group",
+                placeholder="name",
+            ),
+        ),
+        example='/checkin --mood 4 --progress "finished chapter 3" --blockers recursion',
+    ),
     # -- peer tutoring ------------------------------------------------------------------
-    Command(("tutor", "offer"), "Offer to help with topics (comma-separated)", (
-        _pos("topics", Kind.TEXT, "Topics, e.g. recursion, sql joins", required=True, rest=True,
-             min_length=1, max_length=SHORT_TEXT_MAX, autocomplete="topic"),
-    )),
-    Command(("tutor", "stop"), "Stop offering help with a topic", (
-        _pos("topic", Kind.TEXT, "The topic", required=True, rest=True, min_length=1,
-             max_length=TOPIC_MAX, autocomplete="topic"),
-    )),
-    Command(("tutor", "request"), "Ask for help; tutors who offer the topic are told", (
-        _pos("topic", Kind.TEXT, "The topic, e.g. recursion", required=True, min_length=1,
-             max_length=TOPIC_MAX, autocomplete="topic"),
-        _pos("details", Kind.TEXT, "What you are stuck on", required=True, rest=True,
-             min_length=1, max_length=LONG_TEXT_MAX),
-    ), example='/tutor request recursion "my base case never triggers"'),
-    Command(("tutor", "queue"), "Open help requests, oldest first", (
-        _pos("topic", Kind.TEXT, "Only this topic", rest=True, max_length=TOPIC_MAX,
-             autocomplete="topic"),
-    ), read_only=True),
+    Command(
+        ("tutor", "offer"),
+        "Offer to help with topics (comma-separated)",
+        (
+            _pos(
+                "topics",
+                Kind.TEXT,
+                "Topics, e.g. recursion, sql joins",
+                required=True,
+                rest=True,
+                min_length=1,
+                max_length=SHORT_TEXT_MAX,
+                autocomplete="topic",
+            ),
+        ),
+    ),
+    Command(
+        ("tutor", "stop"),
+        "Stop offering help with a topic",
+        (
+            _pos(
+                "topic",
+                Kind.TEXT,
+                "The topic",
+                required=True,
+                rest=True,
+                min_length=1,
+                max_length=TOPIC_MAX,
+                autocomplete="topic",
+            ),
+        ),
+    ),
+    Command(
+        ("tutor", "request"),
+        "Ask for help; tutors who offer the topic are told",
+        (
+            _pos(
+                "topic",
+                Kind.TEXT,
+                "The topic, e.g. recursion",
+                required=True,
+                min_length=1,
+                max_length=TOPIC_MAX,
+                autocomplete="topic",
+            ),
+            _pos(
+                "details",
+                Kind.TEXT,
+                "What you are stuck on",
+                required=True,
+                rest=True,
+                min_length=1,
+                max_length=LONG_TEXT_MAX,
+            ),
+        ),
+        example='/tutor request recursion "my base case never triggers"',
+    ),
+    Command(
+        ("tutor", "queue"),
+        "Open help requests, oldest first",
+        (
+            _pos(
+                "topic",
+                Kind.TEXT,
+                "Only this topic",
+                rest=True,
+                max_length=TOPIC_MAX,
+                autocomplete="topic",
+            ),
+        ),
+        read_only=True,
+    ),
     Command(("tutor", "claim"), "Take a help request from the queue", (REQUEST_ID,)),
-    Command(("tutor", "done"), "Mark a request you claimed (or asked) as resolved", (
-        REQUEST_ID,
-        _pos("notes", Kind.TEXT, "What helped", rest=True, max_length=SHORT_TEXT_MAX),
-    )),
+    Command(
+        ("tutor", "done"),
+        "Mark a request you claimed (or asked) as resolved",
+        (
+            REQUEST_ID,
+            _pos("notes", Kind.TEXT, "What helped", rest=True, max_length=SHORT_TEXT_MAX),
+        ),
+    ),
     Command(("tutor", "cancel"), "Withdraw a help request you asked", (REQUEST_ID,)),
-    Command(("tutor", "thank"), "Thank the person who helped you", (
-        REQUEST_ID,
-        _pos("message", Kind.TEXT, "A note for them", rest=True, max_length=SHORT_TEXT_MAX),
-    )),
+    Command(
+        ("tutor", "thank"),
+        "Thank the person who helped you",
+        (
+            REQUEST_ID,
+            _pos("message", Kind.TEXT, "A note for them", rest=True, max_length=SHORT_TEXT_MAX),
+        ),
+    ),
     # -- reflections --------------------------------------------------------------------
-    Command(("reflect",), "Answer the latest prompt in this channel, or reflect freely", (
-        _pos("text", Kind.TEXT, "Your reflection", required=True, rest=True, min_length=1,
-             max_length=LONG_TEXT_MAX),
-        Option("private", Kind.FLAG, "Only you can see it"),
-        Option("anonymous", Kind.FLAG, "Shared without your name"),
-    ), example="/reflect pairing on the proof made it click --anonymous"),
+    Command(
+        ("reflect",),
+        "Answer the latest prompt in this channel, or reflect freely",
+        (
+            _pos(
+                "text",
+                Kind.TEXT,
+                "Your reflection",
+                required=True,
+                rest=True,
+                min_length=1,
+                max_length=LONG_TEXT_MAX,
+            ),
+            Option("private", Kind.FLAG, "Only you can see it"),
+            Option("anonymous", Kind.FLAG, "Shared without your name"),
+        ),
+        example="/reflect pairing on the proof made it click --anonymous",
+    ),
     Command(("reflect", "list"), "Your own reflections, newest first", read_only=True),
     # -- prompt packs -------------------------------------------------------------------
     Command(("prompts", "packs"), "The prompt packs to schedule from", read_only=True),
-    Command(("prompts", "add"), "Add a prompt of your own to a pack of this community", (
-        _pos("text", Kind.TEXT, "The prompt", required=True, rest=True, min_length=5,
-             max_length=SHORT_TEXT_MAX),
-        Option("pack", Kind.TEXT, "Pack name (default: custom)", min_length=1,
-               max_length=40, placeholder="name"),
-    ), organiser_only=True),
+    Command(
+        ("prompts", "add"),
+        "Add a prompt of your own to a pack of this community",
+        (
+            _pos(
+                "text",
+                Kind.TEXT,
+                "The prompt",
+                required=True,
+                rest=True,
+                min_length=5,
+                max_length=SHORT_TEXT_MAX,
+            ),
+            Option(
+                "pack",
+                Kind.TEXT,
+                "Pack name (default: custom)",
+                min_length=1,
+                max_length=40,
+                placeholder="name",
+            ),
+        ),
+        organiser_only=True,
+    ),
     # -- me -------------------------------------------------------------------------------
     Command(("me",), "Your groups, streak, open requests and reflections", read_only=True),
-    Command(("me", "timezone"), "Set your time zone for check-ins and reminders", (
-        _pos("zone", Kind.TEXT, "An IANA zone, e.g. Europe/Berlin", required=True,
-             max_length=64, autocomplete="timezone", placeholder="Area/City"),
-    )),
-    Command(("me", "away"), "Go away: no reminders, streak frozen", (
-        _pos("start", Kind.TEXT, "A length like 5d, or a first day YYYY-MM-DD", required=True,
-             max_length=10, placeholder="Nd|YYYY-MM-DD"),
-        _pos("end", Kind.TEXT, "Last day away, YYYY-MM-DD", max_length=10,
-             placeholder="YYYY-MM-DD"),
-    )),
+    Command(
+        ("me", "timezone"),
+        "Set your time zone for check-ins and reminders",
+        (
+            _pos(
+                "zone",
+                Kind.TEXT,
+                "An IANA zone, e.g. Europe/Berlin",
+                required=True,
+                max_length=64,
+                autocomplete="timezone",
+                placeholder="Area/City",
+            ),
+        ),
+    ),
+    Command(
+        ("me", "away"),
+        "Go away: no reminders, streak frozen",
+        (
+            _pos(
+                "start",
+                Kind.TEXT,
+                "A length like 5d, or a first day YYYY-MM-DD",
+                required=True,
+                max_length=10,
+                placeholder="Nd|YYYY-MM-DD",
+            ),
+            _pos(
+                "end",
+                Kind.TEXT,
+                "Last day away, YYYY-MM-DD",
+                max_length=10,
+                placeholder="YYYY-MM-DD",
+            ),
+        ),
+    ),
     Command(("me", "back"), "End your away period today"),
     Command(("me", "export"), "All your data in this community, as JSON", read_only=True),
-    Command(("me", "forget"), "Delete your data in this community", (
-        Option("confirm", Kind.FLAG, "Yes, delete it"),
-    )),
+    Command(
+        ("me", "forget"),
+        "Delete your data in this community",
+        (Option("confirm", Kind.FLAG, "Yes, delete it"),),
+    ),
     # -- community ------------------------------------------------------------------------
-    Command(("cohort", "setup"), "Show or change this community's settings", (
-        Option("timezone", Kind.TEXT, "The community's time zone", max_length=64,
-               autocomplete="timezone", placeholder="Area/City"),
-        Option("organiser", Kind.MEMBER, "Make a member an organiser", placeholder="member"),
-        Option("remove-organiser", Kind.MEMBER, "Remove a member named as organiser",
-               placeholder="member"),
-        Option("reflections", Kind.TEXT, "Default visibility of reflections",
-               choices=("private", "shared")),
-    ), organiser_only=True),
-    Command(("cohort", "stats"), "Activity over the last days, for organisers", (
-        Option("days", Kind.INTEGER, "How many days back (1-365)", min_value=1, max_value=365,
-               placeholder="N"),
-    ), organiser_only=True, read_only=True),
-    Command(("cohort", "help"), "What Cohort can do, or how to use one command", (
-        _pos("command", Kind.TEXT, "A command, e.g. tutor request", rest=True, max_length=40),
-    ), read_only=True),
+    Command(
+        ("cohort", "setup"),
+        "Show or change this community's settings",
+        (
+            Option(
+                "timezone",
+                Kind.TEXT,
+                "The community's time zone",
+                max_length=64,
+                autocomplete="timezone",
+                placeholder="Area/City",
+            ),
+            Option("organiser", Kind.MEMBER, "Make a member an organiser", placeholder="member"),
+            Option(
+                "remove-organiser",
+                Kind.MEMBER,
+                "Remove a member named as organiser",
+                placeholder="member",
+            ),
+            Option(
+                "reflections",
+                Kind.TEXT,
+                "Default visibility of reflections",
+                choices=("private", "shared"),
+            ),
+        ),
+        organiser_only=True,
+    ),
+    Command(
+        ("cohort", "stats"),
+        "Activity over the last days, for organisers",
+        (
+            Option(
+                "days",
+                Kind.INTEGER,
+                "How many days back (1-365)",
+                min_value=1,
+                max_value=365,
+                placeholder="N",
+            ),
+        ),
+        organiser_only=True,
+        read_only=True,
+    ),
+    Command(
+        ("cohort", "help"),
+        "What Cohort can do, or how to use one command",
+        (_pos("command", Kind.TEXT, "A command, e.g. tutor request", rest=True, max_length=40),),
+        read_only=True,
+    ),
 )
 
 BY_PATH: dict[tuple[str, ...], Command] = {c.path: c for c in COMMANDS}

@@ -63,10 +63,14 @@ class Context:
         if found is None:
             matches = self.store.members_by_name(self.community_id, ref.name.casefold())
             if len(matches) > 1:
-                raise UserError(f"More than one member is called {ref.name}; mention them "
-                                "(@name) so I know who you mean.")
+                raise UserError(
+                    f"More than one member is called {ref.name}; mention them "
+                    "(@name) so I know who you mean."
+                )
             found = matches[0] if matches else None
         if found is None or found.forgotten:
-            raise UserError(f"I don't know a member called {ref.name} here. They need to use "
-                            "Cohort once (any command) before they can be named.")
+            raise UserError(
+                f"I don't know a member called {ref.name} here. They need to use "
+                "Cohort once (any command) before they can be named."
+            )
         return found

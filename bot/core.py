@@ -60,8 +60,10 @@ HANDLERS: dict[tuple[str, ...], Handler] = {
     ("cohort", "help"): community.help_,
 }
 
-ORGANISERS_ONLY = ("That is for organisers. Ask an organiser of this community, or a server or "
-                   "workspace admin, to run it (or to name you with /cohort setup --organiser).")
+ORGANISERS_ONLY = (
+    "That is for organisers. Ask an organiser of this community, or a server or "
+    "workspace admin, to run it (or to name you with /cohort setup --organiser)."
+)
 
 
 class _NeedsWrite(Exception):
@@ -97,42 +99,71 @@ class Core:
             return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
         except Exception:
             ref = uuid.uuid4().hex[:8]
-            log.exception("command failed (ref %s): /%s in %s by %s", ref,
-                          " ".join(invocation.path), invocation.community, invocation.actor.id)
-            return Outcome(Reply(f"Sorry, something went wrong on my side (ref {ref}). Nothing "
-                                 "was changed; please try again in a moment.", is_error=True))
+            log.exception(
+                "command failed (ref %s): /%s in %s by %s",
+                ref,
+                " ".join(invocation.path),
+                invocation.community,
+                invocation.actor.id,
+            )
+            return Outcome(
+                Reply(
+                    f"Sorry, something went wrong on my side (ref {ref}). Nothing "
+                    "was changed; please try again in a moment.",
+                    is_error=True,
+                )
+            )
 
     def _run(self, invocation: Invocation) -> Outcome:
         command = catalogue.find(invocation.path)
         if command is None:
-            raise UserError(f"There is no command /{' '.join(invocation.path)}. "
-                            "/cohort help lists them all.")
+            raise UserError(
+                f"There is no command /{' '.join(invocation.path)}. /cohort help lists them all."
+            )
         args = grammar.validate(command, invocation.args)
         try:
             return self._transaction(invocation, command, args, write=not command.read_only)
         except _NeedsWrite:
             return self._transaction(invocation, command, args, write=True)
 
-    def _transaction(self, invocation: Invocation, command: catalogue.Command,
-                     args: dict[str, Any], *, write: bool) -> Outcome:
+    def _transaction(
+        self,
+        invocation: Invocation,
+        command: catalogue.Command,
+        args: dict[str, Any],
+        *,
+        write: bool,
+    ) -> Outcome:
         now = self.clock.now()
         with self.uow.begin(write=write) as store:
-            ctx = Context(store=store, now=now, invocation=invocation,
-                          community=self._community(store, invocation, write, now),
-                          member=None, library=self.library)  # type: ignore[arg-type]
+            ctx = Context(
+                store=store,
+                now=now,
+                invocation=invocation,
+                community=self._community(store, invocation, write, now),
+                member=None,
+                library=self.library,
+            )  # type: ignore[arg-type]
             ctx.member = self._member(store, ctx, write)
-            if invocation.id and write and not store.first_handling(
-                    ctx.community_id, invocation.id, now):
-                return Outcome(Reply("Already done: that request arrived twice and was "
-                                     "handled the first time."))
+            if (
+                invocation.id
+                and write
+                and not store.first_handling(ctx.community_id, invocation.id, now)
+            ):
+                return Outcome(
+                    Reply(
+                        "Already done: that request arrived twice and was handled the first time."
+                    )
+                )
             if command.organiser_only and not ctx.is_organiser:
                 raise UserError(ORGANISERS_ONLY)
             reply = HANDLERS[command.path](ctx, **args)
         return Outcome(reply, tuple(ctx.posts))
 
     @staticmethod
-    def _community(store: Store, invocation: Invocation, write: bool,
-                   now: datetime) -> CommunityRecord:
+    def _community(
+        store: Store, invocation: Invocation, write: bool, now: datetime
+    ) -> CommunityRecord:
         found = store.community(invocation.community)
         if found is not None:
             return found
@@ -154,4 +185,3 @@ class Core:
             return store.add_member(ctx.community_id, actor.id, name, ctx.now)
         store.rename_member(found, name)
         return found
-

@@ -49,7 +49,7 @@ def tokenize(line: str) -> list[Token]:
             end = _closing_quote(line, i)
             if end < 0:
                 raise UserError(
-                    "A quote is not closed. Put a closing \" after the quoted words, "
+                    'A quote is not closed. Put a closing " after the quoted words, '
                     'e.g. /group join "Linear Algebra".'
                 )
             tokens.append(Token(line[i:end], True, line[start : end + 1]))
@@ -75,15 +75,20 @@ def parse(line: str) -> tuple[Command, dict[str, Any]]:
     ``/cohort me export`` means ``/me export``.
     """
     if len(line) > MAX_LINE:
-        raise UserError(f"That line is {len(line):,} characters; commands are at most "
-                        f"{MAX_LINE:,}. Shorten the text and try again.")
+        raise UserError(
+            f"That line is {len(line):,} characters; commands are at most "
+            f"{MAX_LINE:,}. Shorten the text and try again."
+        )
     tokens = tokenize(line.strip())
     if not tokens:
         raise UserError("Type a command, e.g. /group list. /cohort help shows them all.")
     top = tokens[0].value.lstrip("/").lower()
     rest = tokens[1:]
-    if top == "cohort" and rest and rest[0].value.lower() in catalogue.TOP_LEVEL and (
-        rest[0].value.lower() not in catalogue.subcommands("cohort")
+    if (
+        top == "cohort"
+        and rest
+        and rest[0].value.lower() in catalogue.TOP_LEVEL
+        and (rest[0].value.lower() not in catalogue.subcommands("cohort"))
     ):
         top, rest = rest[0].value.lower(), rest[1:]
     command, rest = _resolve(top, rest)
@@ -93,8 +98,10 @@ def parse(line: str) -> tuple[Command, dict[str, Any]]:
 def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
     subs = catalogue.subcommands(top)
     if not subs:
-        raise UserError(f"There is no command /{top}.{_suggest(top, catalogue.TOP_LEVEL)} "
-                        "/cohort help lists them all.")
+        raise UserError(
+            f"There is no command /{top}.{_suggest(top, catalogue.TOP_LEVEL)} "
+            "/cohort help lists them all."
+        )
     if rest and not rest[0].quoted and rest[0].value.lower() in subs and rest[0].value:
         return subs[rest[0].value.lower()], rest[1:]
     if "" in subs:
@@ -102,8 +109,10 @@ def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
     names = ", ".join(sorted(subs))
     if rest and not rest[0].value.startswith("--"):
         word = rest[0].value
-        raise UserError(f"/{top} has no subcommand '{_clip(word)}'.{_suggest(word, subs)} "
-                        f"Choose one of: {names}.")
+        raise UserError(
+            f"/{top} has no subcommand '{_clip(word)}'.{_suggest(word, subs)} "
+            f"Choose one of: {names}."
+        )
     raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {sorted(subs)[0]}.")
 
 
@@ -120,8 +129,9 @@ def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
         name, _, inline = tok.value[2:].partition("=")
         option = command.option(name.lower())
         if option is None or option.positional:
-            raise UserError(f"/{command.name} has no option --{_clip(name)}. "
-                            f"{_options_hint(command)}")
+            raise UserError(
+                f"/{command.name} has no option --{_clip(name)}. {_options_hint(command)}"
+            )
         if option.key in raw:
             raise UserError(f"--{option.name} was given twice; give it once.")
         if option.kind is Kind.FLAG:
@@ -137,8 +147,9 @@ def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
         if i + 1 >= len(tokens) or (
             not tokens[i + 1].quoted and tokens[i + 1].value.startswith("--")
         ):
-            raise UserError(f"--{option.name} needs a value, e.g. "
-                            f"--{option.name} {_example_value(option)}.")
+            raise UserError(
+                f"--{option.name} needs a value, e.g. --{option.name} {_example_value(option)}."
+            )
         raw[option.key] = tokens[i + 1].value
         i += 2
     raw.update(_assign_positionals(command, words))
@@ -152,16 +163,16 @@ def _assign_positionals(command: Command, words: list[Token]) -> dict[str, str]:
         if not words:
             break
         if option.rest and index == len(slots) - 1:
-            out[option.key] = words[0].value if len(words) == 1 else " ".join(
-                w.raw for w in words)
+            out[option.key] = words[0].value if len(words) == 1 else " ".join(w.raw for w in words)
             words = []
         else:
             out[option.key] = words.pop(0).value
     if words:
         extra = " ".join(w.raw for w in words)
         hint = " Put names with spaces in quotes." if slots else ""
-        raise UserError(f"/{command.name} did not expect '{_clip(extra)}'.{hint} "
-                        f"Usage: {command.usage()}")
+        raise UserError(
+            f"/{command.name} did not expect '{_clip(extra)}'.{hint} Usage: {command.usage()}"
+        )
     return out
 
 
@@ -174,8 +185,7 @@ def validate(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
     unknown = set(raw) - {o.key for o in command.options}
     if unknown:
         name = sorted(unknown)[0].replace("_", "-")
-        raise UserError(f"/{command.name} has no option --{_clip(name)}. "
-                        f"{_options_hint(command)}")
+        raise UserError(f"/{command.name} has no option --{_clip(name)}. {_options_hint(command)}")
     return {o.key: _value(command, o, raw.get(o.key)) for o in command.options}
 
 
@@ -186,8 +196,7 @@ def _value(command: Command, option: Option, value: Any) -> Any:
         value = value.strip()
     if value is None or value == "":
         if option.required:
-            raise UserError(f"/{command.name} needs {_label(option)}. "
-                            f"Usage: {command.usage()}")
+            raise UserError(f"/{command.name} needs {_label(option)}. Usage: {command.usage()}")
         return None
     if option.kind is Kind.INTEGER:
         return _integer(option, value)
@@ -210,8 +219,9 @@ def _integer(option: Option, value: Any) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise UserError(f"{_label(option).capitalize()} must be a whole number, "
-                        f"not '{_clip(str(value))}'.") from None
+        raise UserError(
+            f"{_label(option).capitalize()} must be a whole number, not '{_clip(str(value))}'."
+        ) from None
     low, high = option.min_value, option.max_value
     if (low is not None and number < low) or (high is not None and number > high):
         bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
@@ -231,8 +241,9 @@ def _member(option: Option, value: Any) -> MemberRef:
         return MemberRef(id=match.group(1), name=match.group(2) or match.group(1))
     name = text.lstrip("@")
     if not name or len(name) > catalogue.NAME_MAX or name.lower() in {"everyone", "here"}:
-        raise UserError(f"{_label(option).capitalize()} must name one member, "
-                        f"e.g. @ana, not '{_clip(text)}'.")
+        raise UserError(
+            f"{_label(option).capitalize()} must name one member, e.g. @ana, not '{_clip(text)}'."
+        )
     return MemberRef(id=None, name=name)
 
 
@@ -242,15 +253,20 @@ def _text(option: Option, value: Any) -> str:
     if option.choices:
         lowered = value.lower()
         if lowered not in option.choices:
-            raise UserError(f"{_label(option).capitalize()} must be one of "
-                            f"{', '.join(option.choices)}; got '{_clip(value)}'.")
+            raise UserError(
+                f"{_label(option).capitalize()} must be one of "
+                f"{', '.join(option.choices)}; got '{_clip(value)}'."
+            )
         return lowered
     if option.min_length is not None and len(value) < option.min_length:
-        raise UserError(f"{_label(option).capitalize()} must be at least "
-                        f"{option.min_length} characters.")
+        raise UserError(
+            f"{_label(option).capitalize()} must be at least {option.min_length} characters."
+        )
     if option.max_length is not None and len(value) > option.max_length:
-        raise UserError(f"{_label(option).capitalize()} is {len(value):,} characters; the limit "
-                        f"is {option.max_length:,}. Shorten it and try again.")
+        raise UserError(
+            f"{_label(option).capitalize()} is {len(value):,} characters; the limit "
+            f"is {option.max_length:,}. Shorten it and try again."
+        )
     return value
 
 

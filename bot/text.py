@@ -25,6 +25,11 @@ def normalise_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def plural(count: int, word: str) -> str:
+    """``1 day``, ``3 days``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def clean_name(text: str) -> str:
     return " ".join(text.split())
 
@@ -56,5 +61,6 @@ def neutralise_post(post: Post) -> Post:
 
 def neutralise_outcome(outcome: Outcome) -> Outcome:
     """Applied once, to everything the core emits."""
-    return Outcome(neutralise_reply(outcome.reply),
-                   tuple(neutralise_post(p) for p in outcome.posts))
+    return Outcome(
+        neutralise_reply(outcome.reply), tuple(neutralise_post(p) for p in outcome.posts)
+    )

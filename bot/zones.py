@@ -25,8 +25,10 @@ def parse_zone(name: str) -> str:
     if canonical is None:
         close = difflib.get_close_matches(cleaned.lower(), list(_zone_names()), n=1)
         hint = f" Did you mean {_zone_names()[close[0]]}?" if close else ""
-        raise UserError(f"'{name[:40]}' is not a time zone I know.{hint} Use an IANA name "
-                        "like Europe/Berlin or America/New_York.")
+        raise UserError(
+            f"'{name[:40]}' is not a time zone I know.{hint} Use an IANA name "
+            "like Europe/Berlin or America/New_York."
+        )
     return canonical
 
 
@@ -49,8 +51,9 @@ def parse_date(text: str, what: str = "date") -> date:
             raise ValueError
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"'{text[:20]}' is not a {what} I can read. Write it as YYYY-MM-DD, "
-                        "e.g. 2026-12-24.") from None
+        raise UserError(
+            f"'{text[:20]}' is not a {what} I can read. Write it as YYYY-MM-DD, e.g. 2026-12-24."
+        ) from None
 
 
 def show_time(instant: datetime, zone_name: str) -> str:

@@ -25,13 +25,15 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, immediate: bool = True, synchronous: str = "FULL",
-                echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, immediate: bool = True, synchronous: str = "FULL", echo: bool = False
+) -> Engine:
     """An engine for ``url``; for SQLite, ``immediate`` picks the write-lock-first BEGIN."""
     if not is_sqlite(url):
         return create_engine(url, echo=echo, pool_pre_ping=True)
-    engine = create_engine(url, echo=echo, connect_args={
-        "timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+    engine = create_engine(
+        url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -57,8 +59,11 @@ class SqlUnitOfWork:
         self.url = url
         self.sqlite = is_sqlite(url)
         self.write_engine = make_engine(url, immediate=True, synchronous=synchronous)
-        self.read_engine = (make_engine(url, immediate=False, synchronous=synchronous)
-                            if self.sqlite else self.write_engine)
+        self.read_engine = (
+            make_engine(url, immediate=False, synchronous=synchronous)
+            if self.sqlite
+            else self.write_engine
+        )
 
     @contextmanager
     def begin(self, *, write: bool) -> Iterator[SqlStore]:

@@ -78,8 +78,13 @@ class CheckIn(SQLModel, table=True):
 
     __tablename__ = "checkin"
     __table_args__ = (
-        Index("uq_checkin_member_day_group", "member_id", "local_date",
-              func.coalesce(text("group_id"), 0), unique=True),
+        Index(
+            "uq_checkin_member_day_group",
+            "member_id",
+            "local_date",
+            func.coalesce(text("group_id"), 0),
+            unique=True,
+        ),
         Index("ix_checkin_community_date", "community_id", "local_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -96,8 +101,10 @@ class CheckIn(SQLModel, table=True):
 
 class TutorOffer(SQLModel, table=True):
     __tablename__ = "tutor_offer"
-    __table_args__ = (UniqueConstraint("member_id", "topic_key"),
-                      Index("ix_offer_community_topic", "community_id", "topic_key"))
+    __table_args__ = (
+        UniqueConstraint("member_id", "topic_key"),
+        Index("ix_offer_community_topic", "community_id", "topic_key"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
@@ -110,8 +117,7 @@ class HelpRequest(SQLModel, table=True):
     """A tutoring request: open -> claimed -> done, or cancelled."""
 
     __tablename__ = "help_request"
-    __table_args__ = (Index("ix_request_community_status", "community_id", "status",
-                            "created_at"),)
+    __table_args__ = (Index("ix_request_community_status", "community_id", "status", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     requester_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
@@ -120,8 +126,9 @@ class HelpRequest(SQLModel, table=True):
     details: str = Field(max_length=2000)
     channel: str = Field(default="", max_length=80)
     status: str = Field(default="open", max_length=12)
-    claimed_by: int | None = Field(default=None, foreign_key="member.id", index=True,
-                                   ondelete="SET NULL")
+    claimed_by: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="SET NULL"
+    )
     notes: str | None = Field(default=None, max_length=600)
     created_at: datetime
     claimed_at: datetime | None = None
@@ -159,8 +166,9 @@ class Reflection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
-    prompt_post_id: int | None = Field(default=None, foreign_key="prompt_post.id",
-                                       ondelete="SET NULL")
+    prompt_post_id: int | None = Field(
+        default=None, foreign_key="prompt_post.id", ondelete="SET NULL"
+    )
     prompt_text: str | None = Field(default=None, max_length=600)
     channel: str = Field(default="", max_length=80)
     text: str = Field(max_length=2000)

@@ -60,232 +60,451 @@ class SqlStore:
         return found
 
     def member_by_platform_id(self, community_id: int, platform_id: str) -> Member | None:
-        return self.session.exec(select(Member).where(
-            Member.community_id == community_id, Member.platform_id == platform_id)).first()
+        return self.session.exec(
+            select(Member).where(
+                Member.community_id == community_id, Member.platform_id == platform_id
+            )
+        ).first()
 
     def members_by_name(self, community_id: int, name_key: str) -> list[Member]:
-        return list(self.session.exec(select(Member).where(
-            Member.community_id == community_id, Member.name_key == name_key,
-            col(Member.forgotten).is_(False))))
+        return list(
+            self.session.exec(
+                select(Member).where(
+                    Member.community_id == community_id,
+                    Member.name_key == name_key,
+                    col(Member.forgotten).is_(False),
+                )
+            )
+        )
 
     def member_names(self, member_ids: Sequence[int]) -> dict[int, str]:
         if not member_ids:
             return {}
-        rows = self.session.exec(select(Member.id, Member.display_name).where(
-            col(Member.id).in_(set(member_ids))))
+        rows = self.session.exec(
+            select(Member.id, Member.display_name).where(col(Member.id).in_(set(member_ids)))
+        )
         return {mid: name for mid, name in rows if mid is not None}
 
-    def add_member(self, community_id: int, platform_id: str, name: str,
-                   now: datetime) -> Member:
-        return self._add(Member(community_id=community_id, platform_id=platform_id,
-                                display_name=name, name_key=name.casefold(), created_at=now))
+    def add_member(self, community_id: int, platform_id: str, name: str, now: datetime) -> Member:
+        return self._add(
+            Member(
+                community_id=community_id,
+                platform_id=platform_id,
+                display_name=name,
+                name_key=name.casefold(),
+                created_at=now,
+            )
+        )
 
     def rename_member(self, member: Any, name: str) -> None:
         member.display_name, member.name_key = name, name.casefold()
 
     def organisers(self, community_id: int) -> list[Member]:
-        return list(self.session.exec(select(Member).where(
-            Member.community_id == community_id, col(Member.is_organiser).is_(True))
-            .order_by(Member.name_key)))
+        return list(
+            self.session.exec(
+                select(Member)
+                .where(Member.community_id == community_id, col(Member.is_organiser).is_(True))
+                .order_by(Member.name_key)
+            )
+        )
 
     def first_handling(self, community_id: int, invocation_id: str, now: datetime) -> bool:
-        seen = self.session.exec(select(HandledInvocation.id).where(
-            HandledInvocation.community_id == community_id,
-            HandledInvocation.invocation_id == invocation_id)).first()
+        seen = self.session.exec(
+            select(HandledInvocation.id).where(
+                HandledInvocation.community_id == community_id,
+                HandledInvocation.invocation_id == invocation_id,
+            )
+        ).first()
         if seen is not None:
             return False
-        self._add(HandledInvocation(community_id=community_id, invocation_id=invocation_id,
-                                    handled_at=now))
+        self._add(
+            HandledInvocation(
+                community_id=community_id, invocation_id=invocation_id, handled_at=now
+            )
+        )
         return True
 
     # -- groups ----------------------------------------------------------------------------
     def group_by_name(self, community_id: int, name_key: str) -> StudyGroup | None:
-        return self.session.exec(self._locked(select(StudyGroup).where(
-            StudyGroup.community_id == community_id, StudyGroup.name_key == name_key))).first()
+        return self.session.exec(
+            self._locked(
+                select(StudyGroup).where(
+                    StudyGroup.community_id == community_id, StudyGroup.name_key == name_key
+                )
+            )
+        ).first()
 
-    def add_group(self, community_id: int, *, name: str, name_key: str, topic: str,
-                  capacity: int | None, private: bool, created_by: int,
-                  now: datetime) -> StudyGroup:
-        return self._add(StudyGroup(community_id=community_id, name=name, name_key=name_key,
-                                    topic=topic, capacity=capacity, private=private,
-                                    created_by=created_by, created_at=now))
+    def add_group(
+        self,
+        community_id: int,
+        *,
+        name: str,
+        name_key: str,
+        topic: str,
+        capacity: int | None,
+        private: bool,
+        created_by: int,
+        now: datetime,
+    ) -> StudyGroup:
+        return self._add(
+            StudyGroup(
+                community_id=community_id,
+                name=name,
+                name_key=name_key,
+                topic=topic,
+                capacity=capacity,
+                private=private,
+                created_by=created_by,
+                created_at=now,
+            )
+        )
 
     def groups(self, community_id: int, *, visible_to: int) -> list[StudyGroup]:
         mine = select(Membership.group_id).where(Membership.member_id == visible_to)
-        return list(self.session.exec(select(StudyGroup).where(
-            StudyGroup.community_id == community_id, col(StudyGroup.archived_at).is_(None),
-            col(StudyGroup.private).is_(False) | col(StudyGroup.id).in_(mine))
-            .order_by(StudyGroup.name_key)))
+        return list(
+            self.session.exec(
+                select(StudyGroup)
+                .where(
+                    StudyGroup.community_id == community_id,
+                    col(StudyGroup.archived_at).is_(None),
+                    col(StudyGroup.private).is_(False) | col(StudyGroup.id).in_(mine),
+                )
+                .order_by(StudyGroup.name_key)
+            )
+        )
 
     def group_member_counts(self, group_ids: Sequence[int]) -> dict[int, int]:
         if not group_ids:
             return {}
-        rows = self.session.exec(select(Membership.group_id, func.count()).where(
-            col(Membership.group_id).in_(set(group_ids))).group_by(Membership.group_id))
+        rows = self.session.exec(
+            select(Membership.group_id, func.count())
+            .where(col(Membership.group_id).in_(set(group_ids)))
+            .group_by(Membership.group_id)
+        )
         return dict(rows.all())
 
     def group_members(self, group_id: int) -> list[tuple[Member, str]]:
-        rows = self.session.exec(select(Member, Membership.role).join(
-            Membership, col(Membership.member_id) == Member.id).where(
-            Membership.group_id == group_id).order_by(Membership.joined_at, Member.name_key))
+        rows = self.session.exec(
+            select(Member, Membership.role)
+            .join(Membership, col(Membership.member_id) == Member.id)
+            .where(Membership.group_id == group_id)
+            .order_by(Membership.joined_at, Membership.id)
+        )
         return [(m, role) for m, role in rows]
 
     def groups_of(self, member_id: int) -> list[tuple[StudyGroup, str]]:
-        rows = self.session.exec(select(StudyGroup, Membership.role).join(
-            Membership, col(Membership.group_id) == StudyGroup.id).where(
-            Membership.member_id == member_id, col(StudyGroup.archived_at).is_(None))
-            .order_by(StudyGroup.name_key))
+        rows = self.session.exec(
+            select(StudyGroup, Membership.role)
+            .join(Membership, col(Membership.group_id) == StudyGroup.id)
+            .where(Membership.member_id == member_id, col(StudyGroup.archived_at).is_(None))
+            .order_by(StudyGroup.name_key)
+        )
         return [(g, role) for g, role in rows]
 
     def membership(self, group_id: int, member_id: Any) -> Membership | None:
-        return self.session.exec(select(Membership).where(
-            Membership.group_id == group_id, Membership.member_id == member_id)).first()
+        return self.session.exec(
+            select(Membership).where(
+                Membership.group_id == group_id, Membership.member_id == member_id
+            )
+        ).first()
 
-    def add_membership(self, community_id: int, group_id: int, member_id: int, role: str,
-                       now: datetime) -> None:
-        self._add(Membership(community_id=community_id, group_id=group_id, member_id=member_id,
-                             role=role, joined_at=now))
+    def add_membership(
+        self, community_id: int, group_id: int, member_id: int, role: str, now: datetime
+    ) -> None:
+        self._add(
+            Membership(
+                community_id=community_id,
+                group_id=group_id,
+                member_id=member_id,
+                role=role,
+                joined_at=now,
+            )
+        )
 
     def remove_membership(self, group_id: int, member_id: int) -> bool:
-        result = self.session.exec(delete(Membership).where(  # type: ignore[call-overload]
-            col(Membership.group_id) == group_id, col(Membership.member_id) == member_id))
+        result = self.session.exec(
+            delete(Membership).where(  # type: ignore[call-overload]
+                col(Membership.group_id) == group_id, col(Membership.member_id) == member_id
+            )
+        )
         return bool(result.rowcount)
 
     # -- check-ins and away time ---------------------------------------------------------------
     def checkin(self, member_id: int, day: date, group_id: int | None) -> CheckIn | None:
         query = select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.local_date == day)
-        query = query.where(col(CheckIn.group_id).is_(None) if group_id is None
-                            else CheckIn.group_id == group_id)
+        query = query.where(
+            col(CheckIn.group_id).is_(None) if group_id is None else CheckIn.group_id == group_id
+        )
         return self.session.exec(query).first()
 
-    def add_checkin(self, community_id: int, member_id: int, group_id: int | None, day: date, *,
-                    mood: int | None, progress: str | None, blockers: str | None,
-                    now: datetime) -> None:
-        self._add(CheckIn(community_id=community_id, member_id=member_id, group_id=group_id,
-                          local_date=day, mood=mood, progress=progress, blockers=blockers,
-                          created_at=now, updated_at=now))
+    def add_checkin(
+        self,
+        community_id: int,
+        member_id: int,
+        group_id: int | None,
+        day: date,
+        *,
+        mood: int | None,
+        progress: str | None,
+        blockers: str | None,
+        now: datetime,
+    ) -> None:
+        self._add(
+            CheckIn(
+                community_id=community_id,
+                member_id=member_id,
+                group_id=group_id,
+                local_date=day,
+                mood=mood,
+                progress=progress,
+                blockers=blockers,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     def checkin_days(self, member_id: int) -> set[date]:
-        return set(self.session.exec(select(CheckIn.local_date).where(
-            CheckIn.member_id == member_id).distinct()))
+        return set(
+            self.session.exec(
+                select(CheckIn.local_date).where(CheckIn.member_id == member_id).distinct()
+            )
+        )
 
     def away_periods(self, member_id: int) -> list[AwayPeriod]:
-        return list(self.session.exec(select(AwayPeriod).where(
-            AwayPeriod.member_id == member_id).order_by(AwayPeriod.start)))
+        return list(
+            self.session.exec(
+                select(AwayPeriod)
+                .where(AwayPeriod.member_id == member_id)
+                .order_by(AwayPeriod.start)
+            )
+        )
 
     def add_away(self, community_id: int, member_id: int, start: date, end: date) -> None:
-        self._add(AwayPeriod(community_id=community_id, member_id=member_id, start=start,
-                             end=end))
+        self._add(AwayPeriod(community_id=community_id, member_id=member_id, start=start, end=end))
 
     def remove_away(self, period: Any) -> None:
         self.session.delete(period)
 
     # -- tutoring -------------------------------------------------------------------------------
     def offers_of(self, member_id: int) -> list[TutorOffer]:
-        return list(self.session.exec(select(TutorOffer).where(
-            TutorOffer.member_id == member_id).order_by(TutorOffer.topic_key)))
+        return list(
+            self.session.exec(
+                select(TutorOffer)
+                .where(TutorOffer.member_id == member_id)
+                .order_by(TutorOffer.topic_key)
+            )
+        )
 
-    def add_offer(self, community_id: int, member_id: int, topic: str, topic_key: str,
-                  now: datetime) -> None:
-        self._add(TutorOffer(community_id=community_id, member_id=member_id, topic=topic,
-                             topic_key=topic_key, created_at=now))
+    def add_offer(
+        self, community_id: int, member_id: int, topic: str, topic_key: str, now: datetime
+    ) -> None:
+        self._add(
+            TutorOffer(
+                community_id=community_id,
+                member_id=member_id,
+                topic=topic,
+                topic_key=topic_key,
+                created_at=now,
+            )
+        )
 
     def remove_offer(self, member_id: int, topic_key: str) -> bool:
-        result = self.session.exec(delete(TutorOffer).where(  # type: ignore[call-overload]
-            col(TutorOffer.member_id) == member_id, col(TutorOffer.topic_key) == topic_key))
+        result = self.session.exec(
+            delete(TutorOffer).where(  # type: ignore[call-overload]
+                col(TutorOffer.member_id) == member_id, col(TutorOffer.topic_key) == topic_key
+            )
+        )
         return bool(result.rowcount)
 
     def offered_topics(self, community_id: int) -> list[TopicOffer]:
-        rows = self.session.exec(select(TutorOffer.topic, TutorOffer.topic_key,
-                                        TutorOffer.member_id, Member.display_name)
-                                 .join(Member, col(Member.id) == TutorOffer.member_id)
-                                 .where(TutorOffer.community_id == community_id))
+        rows = self.session.exec(
+            select(
+                TutorOffer.topic, TutorOffer.topic_key, TutorOffer.member_id, Member.display_name
+            )
+            .join(Member, col(Member.id) == TutorOffer.member_id)
+            .where(TutorOffer.community_id == community_id)
+        )
         return [TopicOffer(*row) for row in rows]
 
     def tutors_for(self, community_id: int, topic_key: str) -> list[Member]:
-        return list(self.session.exec(select(Member).join(
-            TutorOffer, col(TutorOffer.member_id) == Member.id).where(
-            TutorOffer.community_id == community_id, TutorOffer.topic_key == topic_key)
-            .order_by(Member.name_key)))
+        return list(
+            self.session.exec(
+                select(Member)
+                .join(TutorOffer, col(TutorOffer.member_id) == Member.id)
+                .where(TutorOffer.community_id == community_id, TutorOffer.topic_key == topic_key)
+                .order_by(Member.name_key)
+            )
+        )
 
-    def add_request(self, community_id: int, member_id: int, *, topic: str, topic_key: str,
-                    details: str, channel: str, now: datetime) -> HelpRequest:
-        return self._add(HelpRequest(community_id=community_id, requester_id=member_id,
-                                     topic=topic, topic_key=topic_key, details=details,
-                                     channel=channel, created_at=now))
+    def add_request(
+        self,
+        community_id: int,
+        member_id: int,
+        *,
+        topic: str,
+        topic_key: str,
+        details: str,
+        channel: str,
+        now: datetime,
+    ) -> HelpRequest:
+        return self._add(
+            HelpRequest(
+                community_id=community_id,
+                requester_id=member_id,
+                topic=topic,
+                topic_key=topic_key,
+                details=details,
+                channel=channel,
+                created_at=now,
+            )
+        )
 
     def request(self, community_id: int, request_id: int) -> HelpRequest | None:
-        return self.session.exec(self._locked(select(HelpRequest).where(
-            HelpRequest.community_id == community_id, HelpRequest.id == request_id))).first()
+        return self.session.exec(
+            self._locked(
+                select(HelpRequest).where(
+                    HelpRequest.community_id == community_id, HelpRequest.id == request_id
+                )
+            )
+        ).first()
 
     def open_requests(self, community_id: int, topic_key: str | None) -> list[HelpRequest]:
-        query = select(HelpRequest).where(HelpRequest.community_id == community_id,
-                                          HelpRequest.status == "open")
+        query = select(HelpRequest).where(
+            HelpRequest.community_id == community_id, HelpRequest.status == "open"
+        )
         if topic_key is not None:
             query = query.where(HelpRequest.topic_key == topic_key)
         return list(self.session.exec(query.order_by(HelpRequest.created_at, HelpRequest.id)))
 
     def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
-        return list(self.session.exec(select(HelpRequest).where(
-            HelpRequest.requester_id == member_id, col(HelpRequest.status).in_(statuses))
-            .order_by(HelpRequest.created_at)))
+        return list(
+            self.session.exec(
+                select(HelpRequest)
+                .where(HelpRequest.requester_id == member_id, col(HelpRequest.status).in_(statuses))
+                .order_by(HelpRequest.created_at)
+            )
+        )
 
-    def requests_claimed_by(self, member_id: int, *,
-                            statuses: Sequence[str]) -> list[HelpRequest]:
-        return list(self.session.exec(select(HelpRequest).where(
-            HelpRequest.claimed_by == member_id, col(HelpRequest.status).in_(statuses))
-            .order_by(HelpRequest.created_at)))
+    def requests_claimed_by(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
+        return list(
+            self.session.exec(
+                select(HelpRequest)
+                .where(HelpRequest.claimed_by == member_id, col(HelpRequest.status).in_(statuses))
+                .order_by(HelpRequest.created_at)
+            )
+        )
 
     def thanks_exists(self, request_id: int, from_member_id: int) -> bool:
-        return self.session.exec(select(Thanks.id).where(
-            Thanks.request_id == request_id, Thanks.from_member_id == from_member_id)
-            ).first() is not None
+        return (
+            self.session.exec(
+                select(Thanks.id).where(
+                    Thanks.request_id == request_id, Thanks.from_member_id == from_member_id
+                )
+            ).first()
+            is not None
+        )
 
-    def add_thanks(self, community_id: int, request_id: int, from_member_id: int,
-                   to_member_id: Any, message: str | None, now: datetime) -> None:
-        self._add(Thanks(community_id=community_id, request_id=request_id,
-                         from_member_id=from_member_id, to_member_id=to_member_id,
-                         message=message, created_at=now))
+    def add_thanks(
+        self,
+        community_id: int,
+        request_id: int,
+        from_member_id: int,
+        to_member_id: Any,
+        message: str | None,
+        now: datetime,
+    ) -> None:
+        self._add(
+            Thanks(
+                community_id=community_id,
+                request_id=request_id,
+                from_member_id=from_member_id,
+                to_member_id=to_member_id,
+                message=message,
+                created_at=now,
+            )
+        )
 
     # -- reflections and prompts ------------------------------------------------------------
     def latest_prompt_post(self, community_id: int, channel: str) -> PromptPost | None:
-        return self.session.exec(select(PromptPost).where(
-            PromptPost.community_id == community_id, PromptPost.channel == channel)
-            .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())).first()
+        return self.session.exec(
+            select(PromptPost)
+            .where(PromptPost.community_id == community_id, PromptPost.channel == channel)
+            .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())
+        ).first()
 
-    def add_prompt_post(self, community_id: int, channel: str, text: str, pack: str,
-                        now: datetime) -> PromptPost:
-        return self._add(PromptPost(community_id=community_id, channel=channel, text=text,
-                                    pack=pack, posted_at=now))
+    def add_prompt_post(
+        self, community_id: int, channel: str, text: str, pack: str, now: datetime
+    ) -> PromptPost:
+        return self._add(
+            PromptPost(
+                community_id=community_id, channel=channel, text=text, pack=pack, posted_at=now
+            )
+        )
 
-    def add_reflection(self, community_id: int, member_id: int, *, text: str, visibility: str,
-                       channel: str, prompt_post_id: int | None, prompt_text: str | None,
-                       now: datetime) -> None:
-        self._add(Reflection(community_id=community_id, member_id=member_id, text=text,
-                             visibility=visibility, channel=channel,
-                             prompt_post_id=prompt_post_id, prompt_text=prompt_text,
-                             created_at=now))
+    def add_reflection(
+        self,
+        community_id: int,
+        member_id: int,
+        *,
+        text: str,
+        visibility: str,
+        channel: str,
+        prompt_post_id: int | None,
+        prompt_text: str | None,
+        now: datetime,
+    ) -> None:
+        self._add(
+            Reflection(
+                community_id=community_id,
+                member_id=member_id,
+                text=text,
+                visibility=visibility,
+                channel=channel,
+                prompt_post_id=prompt_post_id,
+                prompt_text=prompt_text,
+                created_at=now,
+            )
+        )
 
     def reflections_of(self, member_id: int) -> list[Reflection]:
-        return list(self.session.exec(select(Reflection).where(
-            Reflection.member_id == member_id)
-            .order_by(col(Reflection.created_at).desc(), col(Reflection.id).desc())))
+        return list(
+            self.session.exec(
+                select(Reflection)
+                .where(Reflection.member_id == member_id)
+                .order_by(col(Reflection.created_at).desc(), col(Reflection.id).desc())
+            )
+        )
 
     def custom_prompts(self, community_id: int, pack: str) -> list[str]:
-        return list(self.session.exec(select(CustomPrompt.text).where(
-            CustomPrompt.community_id == community_id, CustomPrompt.pack == pack)
-            .order_by(CustomPrompt.id)))
+        return list(
+            self.session.exec(
+                select(CustomPrompt.text)
+                .where(CustomPrompt.community_id == community_id, CustomPrompt.pack == pack)
+                .order_by(CustomPrompt.id)
+            )
+        )
 
     def custom_pack_sizes(self, community_id: int) -> list[tuple[str, int]]:
-        rows = self.session.exec(select(CustomPrompt.pack, func.count()).where(
-            CustomPrompt.community_id == community_id).group_by(CustomPrompt.pack)
-            .order_by(CustomPrompt.pack))
+        rows = self.session.exec(
+            select(CustomPrompt.pack, func.count())
+            .where(CustomPrompt.community_id == community_id)
+            .group_by(CustomPrompt.pack)
+            .order_by(CustomPrompt.pack)
+        )
         return [(pack, count) for pack, count in rows]
 
-    def add_custom_prompt(self, community_id: int, pack: str, text: str, created_by: int,
-                          now: datetime) -> None:
-        self._add(CustomPrompt(community_id=community_id, pack=pack, text=text,
-                               created_by=created_by, created_at=now))
+    def add_custom_prompt(
+        self, community_id: int, pack: str, text: str, created_by: int, now: datetime
+    ) -> None:
+        self._add(
+            CustomPrompt(
+                community_id=community_id,
+                pack=pack,
+                text=text,
+                created_by=created_by,
+                created_at=now,
+            )
+        )
 
     # -- member data -----------------------------------------------------------------------------
     def export_member(self, community_id: int, member_id: int) -> dict[str, Any]:
@@ -294,8 +513,7 @@ class SqlStore:
 
         def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
             query = select(model).where(model.community_id == community_id, *where)
-            return [r.model_dump(mode="json") for r in self.session.exec(query.order_by(
-                model.id))]
+            return [r.model_dump(mode="json") for r in self.session.exec(query.order_by(model.id))]
 
         return {
             "profile": me.model_dump(mode="json", exclude={"name_key"}),
@@ -315,22 +533,47 @@ class SqlStore:
         """Delete a member's own data; keep a nameless tombstone where others' counts need it."""
         s = self.session
         for model in (CheckIn, AwayPeriod, Membership, TutorOffer, Reflection):
-            s.exec(delete(model).where(model.member_id == member_id,  # type: ignore
-                                       model.community_id == community_id))
-        s.exec(update(HelpRequest).where(  # type: ignore[call-overload]
-            col(HelpRequest.requester_id) == member_id,
-            col(HelpRequest.status).in_(("open", "claimed")))
-            .values(status="cancelled", resolved_at=now))
-        s.exec(update(HelpRequest).where(  # type: ignore[call-overload]
-            col(HelpRequest.requester_id) == member_id).values(details="[deleted]"))
-        s.exec(update(HelpRequest).where(  # type: ignore[call-overload]
-            col(HelpRequest.claimed_by) == member_id, col(HelpRequest.status) == "claimed")
-            .values(status="open", claimed_by=None, claimed_at=None))
-        s.exec(update(Thanks).where(  # type: ignore[call-overload]
-            col(Thanks.from_member_id) == member_id).values(message=None))
+            s.exec(
+                delete(model).where(
+                    model.member_id == member_id,  # type: ignore
+                    model.community_id == community_id,
+                )
+            )
+        s.exec(
+            update(HelpRequest)
+            .where(  # type: ignore[call-overload]
+                col(HelpRequest.requester_id) == member_id,
+                col(HelpRequest.status).in_(("open", "claimed")),
+            )
+            .values(status="cancelled", resolved_at=now)
+        )
+        s.exec(
+            update(HelpRequest)
+            .where(  # type: ignore[call-overload]
+                col(HelpRequest.requester_id) == member_id
+            )
+            .values(details="[deleted]")
+        )
+        s.exec(
+            update(HelpRequest)
+            .where(  # type: ignore[call-overload]
+                col(HelpRequest.claimed_by) == member_id, col(HelpRequest.status) == "claimed"
+            )
+            .values(status="open", claimed_by=None, claimed_at=None)
+        )
+        s.exec(
+            update(Thanks)
+            .where(  # type: ignore[call-overload]
+                col(Thanks.from_member_id) == member_id
+            )
+            .values(message=None)
+        )
         for model in (StudyGroup, CustomPrompt):
-            s.exec(update(model).where(model.created_by == member_id)  # type: ignore
-                   .values(created_by=None))
+            s.exec(
+                update(model)
+                .where(model.created_by == member_id)  # type: ignore
+                .values(created_by=None)
+            )
         me = self.member(member_id)
         me.platform_id, me.display_name, me.name_key = f"forgotten:{member_id}", FORGOTTEN_NAME, ""
         me.timezone, me.is_organiser, me.forgotten = None, False, True
@@ -343,47 +586,87 @@ class SqlStore:
         def scalar(query: Any) -> Any:
             return s.exec(query).one()
 
-        members = scalar(select(func.count()).select_from(Member).where(
-            Member.community_id == community_id, col(Member.forgotten).is_(False)))
-        checkins, active, mood = s.exec(select(
-            func.count(), func.count(func.distinct(CheckIn.member_id)), func.avg(CheckIn.mood))
-            .where(CheckIn.community_id == community_id, CheckIn.local_date >= since_day)).one()
-        groups = scalar(select(func.count()).select_from(StudyGroup).where(
-            StudyGroup.community_id == community_id, col(StudyGroup.archived_at).is_(None)))
-        new_groups = scalar(select(func.count()).select_from(StudyGroup).where(
-            StudyGroup.community_id == community_id, StudyGroup.created_at >= since))
+        members = scalar(
+            select(func.count())
+            .select_from(Member)
+            .where(Member.community_id == community_id, col(Member.forgotten).is_(False))
+        )
+        checkins, active, mood = s.exec(
+            select(
+                func.count(), func.count(func.distinct(CheckIn.member_id)), func.avg(CheckIn.mood)
+            ).where(CheckIn.community_id == community_id, CheckIn.local_date >= since_day)
+        ).one()
+        groups = scalar(
+            select(func.count())
+            .select_from(StudyGroup)
+            .where(StudyGroup.community_id == community_id, col(StudyGroup.archived_at).is_(None))
+        )
+        new_groups = scalar(
+            select(func.count())
+            .select_from(StudyGroup)
+            .where(StudyGroup.community_id == community_id, StudyGroup.created_at >= since)
+        )
         req = HelpRequest.community_id == community_id
-        opened = scalar(select(func.count()).select_from(HelpRequest).where(
-            req, HelpRequest.created_at >= since))
-        resolved = scalar(select(func.count()).select_from(HelpRequest).where(
-            req, HelpRequest.status == "done", col(HelpRequest.resolved_at) >= since))
-        waiting = scalar(select(func.count()).select_from(HelpRequest).where(
-            req, HelpRequest.status == "open"))
-        by_visibility = dict(s.exec(select(Reflection.visibility, func.count()).where(
-            Reflection.community_id == community_id, Reflection.created_at >= since)
-            .group_by(Reflection.visibility)).all())
+        opened = scalar(
+            select(func.count())
+            .select_from(HelpRequest)
+            .where(req, HelpRequest.created_at >= since)
+        )
+        resolved = scalar(
+            select(func.count())
+            .select_from(HelpRequest)
+            .where(req, HelpRequest.status == "done", col(HelpRequest.resolved_at) >= since)
+        )
+        waiting = scalar(
+            select(func.count()).select_from(HelpRequest).where(req, HelpRequest.status == "open")
+        )
+        by_visibility = dict(
+            s.exec(
+                select(Reflection.visibility, func.count())
+                .where(Reflection.community_id == community_id, Reflection.created_at >= since)
+                .group_by(Reflection.visibility)
+            ).all()
+        )
         return Stats(
-            members=members, active_members=active, checkins=checkins,
+            members=members,
+            active_members=active,
+            checkins=checkins,
             average_mood=float(mood) if mood is not None else None,
-            groups=groups, new_groups=new_groups, requests_opened=opened,
-            requests_resolved=resolved, requests_open=waiting,
+            groups=groups,
+            new_groups=new_groups,
+            requests_opened=opened,
+            requests_resolved=resolved,
+            requests_open=waiting,
             reflections=sum(by_visibility.values()),
             reflections_shared=by_visibility.get("shared", 0),
             reflections_anonymous=by_visibility.get("anonymous", 0),
             reflections_private=by_visibility.get("private", 0),
-            helpers=self._helpers(community_id, since))
+            helpers=self._helpers(community_id, since),
+        )
 
     def _helpers(self, community_id: int, since: datetime) -> tuple[tuple[str, int, int], ...]:
-        helped = dict(self.session.exec(select(HelpRequest.claimed_by, func.count()).where(
-            HelpRequest.community_id == community_id, HelpRequest.status == "done",
-            col(HelpRequest.claimed_by).is_not(None), col(HelpRequest.resolved_at) >= since)
-            .group_by(HelpRequest.claimed_by)).all())
-        thanked = dict(self.session.exec(select(Thanks.to_member_id, func.count()).where(
-            Thanks.community_id == community_id, Thanks.created_at >= since)
-            .group_by(Thanks.to_member_id)).all())
+        helped = dict(
+            self.session.exec(
+                select(HelpRequest.claimed_by, func.count())
+                .where(
+                    HelpRequest.community_id == community_id,
+                    HelpRequest.status == "done",
+                    col(HelpRequest.claimed_by).is_not(None),
+                    col(HelpRequest.resolved_at) >= since,
+                )
+                .group_by(HelpRequest.claimed_by)
+            ).all()
+        )
+        thanked = dict(
+            self.session.exec(
+                select(Thanks.to_member_id, func.count())
+                .where(Thanks.community_id == community_id, Thanks.created_at >= since)
+                .group_by(Thanks.to_member_id)
+            ).all()
+        )
         ids = set(helped) | set(thanked)
         names = self.member_names(list(ids))
-        ranked = sorted(ids, key=lambda i: (-helped.get(i, 0), -thanked.get(i, 0),
-                                            names.get(i, "")))
-        return tuple((names.get(i, "?"), helped.get(i, 0), thanked.get(i, 0))
-                     for i in ranked[:10])
+        ranked = sorted(
+            ids, key=lambda i: (-helped.get(i, 0), -thanked.get(i, 0), names.get(i, ""))
+        )
+        return tuple((names.get(i, "?"), helped.get(i, 0), thanked.get(i, 0)) for i in ranked[:10])

@@ -33,14 +33,12 @@ def render_reply(console: Console, reply: Reply) -> None:
 
 def _buttons(console: Console, buttons: tuple) -> None:
     for button in buttons:
-        console.print(f"  [reverse] {escape(button.label)} [/] [dim]types {escape(button.command)}[/]")
+        label, command = escape(button.label), escape(button.command)
+        console.print(f"  [reverse] {label} [/] [dim]types {command}[/]")
 
 
 def render_post(console: Console, post: Post) -> None:
-    if post.to_members:
-        where = "DM to " + ", ".join(post.to_members)
-    else:
-        where = f"#{post.channel}"
+    where = "DM to " + ", ".join(post.to_members) if post.to_members else f"#{post.channel}"
     console.print(f"[magenta]── {post.kind} → {escape(where)} ──[/]")
     if post.title:
         console.print(f"[bold]{escape(post.title)}[/]")

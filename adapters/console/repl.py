@@ -52,8 +52,13 @@ class Session:
 
     def command(self, line: str) -> Outcome:
         actor = Actor(id=self.user, name=self.user, is_admin=self.user in self.admins)
-        return self.core.handle_text(line, community=self.community_key, channel=self.channel,
-                                     actor=actor, community_name=self.community)
+        return self.core.handle_text(
+            line,
+            community=self.community_key,
+            channel=self.channel,
+            actor=actor,
+            community_name=self.community,
+        )
 
     def meta(self, line: str) -> str:
         """Run a ``:`` line; returns what to print. Raises UserError on a bad one."""
@@ -90,8 +95,9 @@ class Session:
         try:
             instant = datetime.fromisoformat(arg)
         except ValueError:
-            raise UserError("Use :time with an ISO time, e.g. :time 2026-12-07T09:00+01:00"
-                            ) from None
+            raise UserError(
+                "Use :time with an ISO time, e.g. :time 2026-12-07T09:00+01:00"
+            ) from None
         self.clock.set(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
         return f"The clock now reads {self.clock.now():%Y-%m-%d %H:%M} UTC."
 
@@ -104,15 +110,16 @@ class Session:
 
     def _meta_whoami(self, _arg: str) -> str:
         admin = " (admin)" if self.user in self.admins else ""
-        return (f"{self.user}{admin} in community {self.community}, #{self.channel}, "
-                f"{self.clock.now():%Y-%m-%d %H:%M} UTC.")
+        return (
+            f"{self.user}{admin} in community {self.community}, #{self.channel}, "
+            f"{self.clock.now():%Y-%m-%d %H:%M} UTC."
+        )
 
     def _meta_quit(self, _arg: str) -> str:
         raise EOFError
 
 
-def run_lines(session: Session, lines: Iterable[str], console: Console, *,
-              echo: bool) -> int:
+def run_lines(session: Session, lines: Iterable[str], console: Console, *, echo: bool) -> int:
     """Run lines in order; the exit status is 1 if any line could not be understood."""
     failed = 0
     for raw in lines:
@@ -148,8 +155,10 @@ def step(session: Session, line: str, console: Console) -> bool:
 
 
 def interactive(session: Session, console: Console, stdin: TextIO = sys.stdin) -> int:
-    console.print("[bold]Cohort console[/]. Type /cohort help for commands, :help for the "
-                  "console, Ctrl-D to leave.")
+    console.print(
+        "[bold]Cohort console[/]. Type /cohort help for commands, :help for the "
+        "console, Ctrl-D to leave."
+    )
     while True:
         try:
             line = console.input(f"[bold green]{escape(session.user)}[/]@#{session.channel}> ")

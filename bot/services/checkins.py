@@ -8,7 +8,7 @@ from bot.errors import UserError
 from bot.ports import MemberRecord
 from bot.services.groups import find_group
 from bot.streaks import Streak, streak
-from bot.text import normalise_key
+from bot.text import normalise_key, plural
 from bot.types import Reply
 
 MOODS = {1: "rough", 2: "low", 3: "okay", 4: "good", 5: "great"}
@@ -21,17 +21,28 @@ def member_streak(ctx: Context, member: MemberRecord) -> Streak:
     return streak(days, away, ctx.today(member))
 
 
-def check_in(ctx: Context, *, mood: int | None, progress: str | None, blockers: str | None,
-             group: str | None) -> Reply:
+def check_in(
+    ctx: Context, *, mood: int | None, progress: str | None, blockers: str | None, group: str | None
+) -> Reply:
     if mood is None and not progress and not blockers:
-        raise UserError("Tell me at least one thing: --mood 1-5, --progress text or "
-                        "--blockers text. E.g. /checkin --mood 4 --progress \"read chapter 2\"")
+        raise UserError(
+            "Tell me at least one thing: --mood 1-5, --progress text or "
+            '--blockers text. E.g. /checkin --mood 4 --progress "read chapter 2"'
+        )
     group_id, label = _group_scope(ctx, group)
     today = ctx.today()
     existing = ctx.store.checkin(ctx.member_id, today, group_id)
     if existing is None:
-        ctx.store.add_checkin(ctx.community_id, ctx.member_id, group_id, today, mood=mood,
-                              progress=progress, blockers=blockers, now=ctx.now)
+        ctx.store.add_checkin(
+            ctx.community_id,
+            ctx.member_id,
+            group_id,
+            today,
+            mood=mood,
+            progress=progress,
+            blockers=blockers,
+            now=ctx.now,
+        )
         verb = "Checked in"
     else:
         existing.mood = mood if mood is not None else existing.mood
@@ -40,8 +51,10 @@ def check_in(ctx: Context, *, mood: int | None, progress: str | None, blockers: 
         existing.updated_at = ctx.now
         verb = "Updated today's check-in"
     current = member_streak(ctx, ctx.member)
-    fields = [("Streak", f"{current.current} day{'s' if current.current != 1 else ''}"),
-              ("Longest", f"{current.longest}")]
+    fields = [
+        ("Streak", plural(current.current, "day")),
+        ("Longest", plural(current.longest, "day")),
+    ]
     if mood is not None:
         fields.insert(0, ("Mood", f"{mood}/5 ({MOODS[mood]})"))
     text = f"{verb}{label} for {zones.show_date(today)} ({ctx.zone})."
@@ -54,8 +67,9 @@ def _group_scope(ctx: Context, group: str | None) -> tuple[int | None, str]:
         return None, ""
     found = find_group(ctx, group)
     if ctx.store.membership(found.id, ctx.member_id) is None:
-        raise UserError(f"You are not in {found.name}. Join it first with "
-                        f'/group join "{found.name}".')
+        raise UserError(
+            f'You are not in {found.name}. Join it first with /group join "{found.name}".'
+        )
     return found.id, f" to {found.name}"
 
 
@@ -65,13 +79,17 @@ def _tutor_hint(ctx: Context, blockers: str) -> tuple[str, ...]:
     topics = ctx.store.offered_topics(ctx.community_id)
     matches = [t for t in topics if t.topic_key in wanted and t.member_id != ctx.member_id]
     if not matches:
-        return ("No tutor offers a topic matching your blockers yet. Ask anyway: "
-                f'/tutor request <topic> "{_unquote(blockers)}"',)
+        return (
+            "No tutor offers a topic matching your blockers yet. Ask anyway: "
+            f'/tutor request <topic> "{_unquote(blockers)}"',
+        )
     by_topic: dict[str, list[str]] = {}
     for offer in matches:
         by_topic.setdefault(offer.topic, []).append(offer.display_name)
-    lines = [f"Tutors for {topic}: {', '.join(sorted(names))}" for topic, names in
-             sorted(by_topic.items())]
+    lines = [
+        f"Tutors for {topic}: {', '.join(sorted(names))}"
+        for topic, names in sorted(by_topic.items())
+    ]
     first = sorted(by_topic)[0]
     lines.append(f'Ask them: /tutor request {_quote(first)} "{_unquote(blockers)}"')
     return tuple(lines)

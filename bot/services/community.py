@@ -12,8 +12,14 @@ from bot.types import MemberRef, Reply
 DEFAULT_STATS_DAYS = 7
 
 
-def setup(ctx: Context, *, timezone: str | None, organiser: MemberRef | None,
-          remove_organiser: MemberRef | None, reflections: str | None) -> Reply:
+def setup(
+    ctx: Context,
+    *,
+    timezone: str | None,
+    organiser: MemberRef | None,
+    remove_organiser: MemberRef | None,
+    reflections: str | None,
+) -> Reply:
     changes = []
     if timezone:
         ctx.community.timezone = zones.parse_zone(timezone)
@@ -32,9 +38,11 @@ def setup(ctx: Context, *, timezone: str | None, organiser: MemberRef | None,
         ctx.community.reflections_default = reflections
         changes.append(f"reflections default to {reflections}")
     organisers = ", ".join(m.display_name for m in ctx.store.organisers(ctx.community_id))
-    fields = (("Time zone", ctx.community.timezone),
-              ("Reflections default", ctx.community.reflections_default),
-              ("Named organisers", organisers or "none (platform admins always are)"))
+    fields = (
+        ("Time zone", ctx.community.timezone),
+        ("Reflections default", ctx.community.reflections_default),
+        ("Named organisers", organisers or "none (platform admins always are)"),
+    )
     text = ("Changed: " + "; ".join(changes) + ".") if changes else "Current settings."
     return Reply(text, title="Community settings", fields=fields)
 
@@ -49,16 +57,27 @@ def stats(ctx: Context, *, days: int | None) -> Reply:
         ("Members", f"{s.members} ({s.active_members} checked in)"),
         ("Check-ins", f"{s.checkins}, average mood {mood}"),
         ("Study groups", f"{s.groups} open, {s.new_groups} new"),
-        ("Help requests", f"{s.requests_opened} asked, {s.requests_resolved} resolved, "
-                          f"{s.requests_open} waiting now"),
-        ("Reflections", f"{s.reflections} ({s.reflections_shared} shared, "
-                        f"{s.reflections_anonymous} anonymous, {s.reflections_private} private)"),
+        (
+            "Help requests",
+            f"{s.requests_opened} asked, {s.requests_resolved} resolved, "
+            f"{s.requests_open} waiting now",
+        ),
+        (
+            "Reflections",
+            f"{s.reflections} ({s.reflections_shared} shared, "
+            f"{s.reflections_anonymous} anonymous, {s.reflections_private} private)",
+        ),
     )
-    helpers = tuple(f"{name}: helped {helped}, thanked {thanked}"
-                    for name, helped, thanked in s.helpers)
-    return Reply(f"The last {span} day{'s' if span != 1 else ''}. Helper counts are for "
-                 "organisers only; there is no public leaderboard.", title="Community stats",
-                 fields=fields, items=helpers or ("No one has resolved a request yet.",))
+    helpers = tuple(
+        f"{name}: helped {helped}, thanked {thanked}" for name, helped, thanked in s.helpers
+    )
+    return Reply(
+        f"The last {span} day{'s' if span != 1 else ''}. Helper counts are for "
+        "organisers only; there is no public leaderboard.",
+        title="Community stats",
+        fields=fields,
+        items=helpers or ("No one has resolved a request yet.",),
+    )
 
 
 def help_(ctx: Context, *, command: str | None) -> Reply:
@@ -66,25 +85,42 @@ def help_(ctx: Context, *, command: str | None) -> Reply:
         return _help_for(ctx, command)
     items = tuple(
         f"{c.usage()} - {c.description}{' (organisers)' if c.organiser_only else ''}"
-        for c in catalogue.COMMANDS)
-    return Reply("Every command, in the same words on every platform. "
-                 "/cohort help <command> explains one.", title="Cohort help", items=items)
+        for c in catalogue.COMMANDS
+    )
+    return Reply(
+        "Every command, in the same words on every platform. /cohort help <command> explains one.",
+        title="Cohort help",
+        items=items,
+    )
 
 
 def _help_for(ctx: Context, command: str) -> Reply:
     words = tuple(command.lower().lstrip("/").split())
-    if words[:1] == ("cohort",) and words[1:2] and words[1] in catalogue.TOP_LEVEL and (
-            words[1] not in catalogue.subcommands("cohort")):
+    if (
+        words[:1] == ("cohort",)
+        and words[1:2]
+        and words[1] in catalogue.TOP_LEVEL
+        and (words[1] not in catalogue.subcommands("cohort"))
+    ):
         words = words[1:]
     found = [c for c in catalogue.COMMANDS if c.path[: len(words)] == words]
     if not found:
         raise UserError(f"There is no command /{' '.join(words)}. /cohort help lists them all.")
     if len(found) > 1 and found[0].path != words:
-        return Reply(f"/{' '.join(words)} has these forms:", title=f"/{' '.join(words)}",
-                     items=tuple(f"{c.usage()} - {c.description}" for c in found))
+        return Reply(
+            f"/{' '.join(words)} has these forms:",
+            title=f"/{' '.join(words)}",
+            items=tuple(f"{c.usage()} - {c.description}" for c in found),
+        )
     spec = found[0]
-    items = tuple(f"{('<' + o.name + '>') if o.positional else '--' + o.name}: {o.description}"
-                  for o in spec.options)
+    items = tuple(
+        f"{('<' + o.name + '>') if o.positional else '--' + o.name}: {o.description}"
+        for o in spec.options
+    )
     fields = (("Usage", spec.usage()),) + ((("Example", spec.example),) if spec.example else ())
-    return Reply(spec.description + (" Organisers only." if spec.organiser_only else ""),
-                 title=f"/{spec.name}", fields=fields, items=items)
+    return Reply(
+        spec.description + (" Organisers only." if spec.organiser_only else ""),
+        title=f"/{spec.name}",
+        fields=fields,
+        items=items,
+    )

@@ -15,35 +15,51 @@ def find_group(ctx: Context, name: str) -> GroupRecord:
     """The active group called ``name`` (any case), or a UserError pointing at the list."""
     group = ctx.store.group_by_name(ctx.community_id, normalise_key(name))
     if group is None:
-        raise UserError(f"There is no group called {clean_name(name)} here. "
-                        "/group list shows the open groups.")
+        raise UserError(
+            f"There is no group called {clean_name(name)} here. /group list shows the open groups."
+        )
     if group.archived_at is not None:
         raise UserError(f"{group.name} was archived. /group list shows the open groups.")
     return group
 
 
 def join_button(group: GroupRecord) -> Button:
-    return Button(f"Join {group.name}", f"group.join:{group.id}",
-                  f'/group join "{group.name}"', "primary")
+    return Button(
+        f"Join {group.name}", f"group.join:{group.id}", f'/group join "{group.name}"', "primary"
+    )
 
 
-def create(ctx: Context, *, name: str, topic: str | None, capacity: int | None,
-           private: bool) -> Reply:
+def create(
+    ctx: Context, *, name: str, topic: str | None, capacity: int | None, private: bool
+) -> Reply:
     name = clean_name(name)
     existing = ctx.store.group_by_name(ctx.community_id, normalise_key(name))
     if existing is not None:
-        hint = ("it was archived; pick another name." if existing.archived_at
-                else f'join it with /group join "{existing.name}".')
+        hint = (
+            "it was archived; pick another name."
+            if existing.archived_at
+            else f'join it with /group join "{existing.name}".'
+        )
         raise UserError(f"A group called {existing.name} already exists: {hint}")
-    group = ctx.store.add_group(ctx.community_id, name=name, name_key=normalise_key(name),
-                                topic=clean_name(topic or ""), capacity=capacity,
-                                private=private, created_by=ctx.member_id, now=ctx.now)
+    group = ctx.store.add_group(
+        ctx.community_id,
+        name=name,
+        name_key=normalise_key(name),
+        topic=clean_name(topic or ""),
+        capacity=capacity,
+        private=private,
+        created_by=ctx.member_id,
+        now=ctx.now,
+    )
     ctx.store.add_membership(ctx.community_id, group.id, ctx.member_id, "facilitator", ctx.now)
     limit = f" for up to {capacity} members" if capacity else ""
     kind = "private group (unlisted; others join by its exact name)" if private else "group"
-    return Reply(f"Created the {kind} {name}{limit}. You are its facilitator.",
-                 title=f"Study group: {name}", buttons=() if private else (join_button(group),),
-                 visibility=Visibility.PRIVATE if private else Visibility.CHANNEL)
+    return Reply(
+        f"Created the {kind} {name}{limit}. You are its facilitator.",
+        title=f"Study group: {name}",
+        buttons=() if private else (join_button(group),),
+        visibility=Visibility.PRIVATE if private else Visibility.CHANNEL,
+    )
 
 
 def list_groups(ctx: Context) -> Reply:
@@ -53,8 +69,12 @@ def list_groups(ctx: Context) -> Reply:
     counts = ctx.store.group_member_counts([g.id for g in groups])
     items = tuple(_line(g, counts.get(g.id, 0)) for g in groups)
     buttons = tuple(join_button(g) for g in groups if not g.private)[:LIST_BUTTONS]
-    return Reply(f"{len(groups)} study group{'s' if len(groups) != 1 else ''}.",
-                 title="Study groups", items=items, buttons=buttons)
+    return Reply(
+        f"{len(groups)} study group{'s' if len(groups) != 1 else ''}.",
+        title="Study groups",
+        items=items,
+        buttons=buttons,
+    )
 
 
 def _line(group: GroupRecord, count: int) -> str:
@@ -70,11 +90,15 @@ def join(ctx: Context, *, name: str) -> Reply:
         raise UserError(f"You are already in {group.name}.")
     count = ctx.store.group_member_counts([group.id]).get(group.id, 0)
     if group.capacity is not None and count >= group.capacity:
-        raise UserError(f"{group.name} is full ({count}/{group.capacity}). Ask its facilitator "
-                        "about a spot, or start another group with /group create.")
+        raise UserError(
+            f"{group.name} is full ({count}/{group.capacity}). Ask its facilitator "
+            "about a spot, or start another group with /group create."
+        )
     ctx.store.add_membership(ctx.community_id, group.id, ctx.member_id, "member", ctx.now)
-    return Reply(f"You joined {group.name}. Check in for it with /checkin --group "
-                 f'"{group.name}".', title=f"Joined {group.name}")
+    return Reply(
+        f'You joined {group.name}. Check in for it with /checkin --group "{group.name}".',
+        title=f"Joined {group.name}",
+    )
 
 
 def leave(ctx: Context, *, name: str) -> Reply:
@@ -94,15 +118,21 @@ def info(ctx: Context, *, name: str) -> Reply:
     items = tuple(f"{m.display_name} - {role}" for m, role in members)
     mine = any(m.id == ctx.member_id for m, _ in members)
     buttons = () if mine or group.private else (join_button(group),)
-    return Reply(f"Created {ctx.show(group.created_at)}.", title=group.name,
-                 fields=tuple(fields), items=items, buttons=buttons)
+    return Reply(
+        f"Created {ctx.show(group.created_at)}.",
+        title=group.name,
+        fields=tuple(fields),
+        items=items,
+        buttons=buttons,
+    )
 
 
 def archive(ctx: Context, *, name: str) -> Reply:
     group = find_group(ctx, name)
     if group.created_by != ctx.member_id and not ctx.is_organiser:
-        raise UserError(f"Only the person who created {group.name}, or an organiser, can "
-                        "archive it.")
+        raise UserError(
+            f"Only the person who created {group.name}, or an organiser, can archive it."
+        )
     group.archived_at = ctx.now
     return Reply(f"Archived {group.name}. Its check-ins stay in everyone's history.")
 
@@ -115,7 +145,9 @@ def set_role(ctx: Context, *, name: str, member: MemberRef, role: str) -> Reply:
     target = ctx.resolve_member(member)
     membership = ctx.store.membership(group.id, target.id)
     if membership is None:
-        raise UserError(f"{target.display_name} is not in {group.name}; they can join with "
-                        f'/group join "{group.name}".')
+        raise UserError(
+            f"{target.display_name} is not in {group.name}; they can join with "
+            f'/group join "{group.name}".'
+        )
     membership.role = role
     return Reply(f"{target.display_name} is now {role} of {group.name}.")

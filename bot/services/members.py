@@ -10,6 +10,7 @@ from bot import zones
 from bot.context import Context
 from bot.errors import UserError
 from bot.services.checkins import member_streak
+from bot.text import plural
 from bot.types import Button, Reply
 
 MAX_AWAY_DAYS = 365
@@ -24,7 +25,7 @@ def show(ctx: Context) -> Reply:
     reflections = ctx.store.reflections_of(ctx.member_id)
     away = _current_away(ctx)
     fields = (
-        ("Streak", f"{current.current} days (longest {current.longest})"),
+        ("Streak", f"{plural(current.current, 'day')} (longest {current.longest})"),
         ("Time zone", ctx.zone + ("" if ctx.member.timezone else " (community default)")),
         ("Groups", ", ".join(f"{g.name} ({role})" for g, role in groups) or "none yet"),
         ("Open requests", ", ".join(f"#{r.id} {r.topic} ({r.status})" for r in asked) or "none"),
@@ -47,19 +48,25 @@ def set_timezone(ctx: Context, *, zone: str) -> Reply:
     name = zones.parse_zone(zone)
     ctx.member.timezone = name
     local = ctx.show(ctx.now)
-    return Reply(f"Your time zone is now {name} (it is {local} there). Check-ins, streaks and "
-                 "reminders follow your local day.")
+    return Reply(
+        f"Your time zone is now {name} (it is {local} there). Check-ins, streaks and "
+        "reminders follow your local day."
+    )
 
 
 def away(ctx: Context, *, start: str, end: str | None) -> Reply:
     first, last = _away_range(ctx, start, end)
     for period in ctx.store.away_periods(ctx.member_id):
         if period.start <= last and first <= period.end:
-            raise UserError(f"That overlaps your away time {period.start} to {period.end}. "
-                            "Use /me back to end it first.")
+            raise UserError(
+                f"That overlaps your away time {period.start} to {period.end}. "
+                "Use /me back to end it first."
+            )
     ctx.store.add_away(ctx.community_id, ctx.member_id, first, last)
-    return Reply(f"Away from {zones.show_date(first)} to {zones.show_date(last)}: no reminders, "
-                 "and your streak is frozen. /me back ends it early.")
+    return Reply(
+        f"Away from {zones.show_date(first)} to {zones.show_date(last)}: no reminders, "
+        "and your streak is frozen. /me back ends it early."
+    )
 
 
 def _away_range(ctx: Context, start: str, end: str | None) -> tuple[date, date]:
@@ -100,16 +107,21 @@ def export(ctx: Context) -> Reply:
     data = ctx.store.export_member(ctx.community_id, ctx.member_id)
     body = json.dumps(data, indent=2, sort_keys=True, default=str)
     counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(data.items()) if isinstance(v, list))
-    return Reply(f"Your data in this community: {counts}.", title="Your export",
-                 attachment=("cohort-export.json", body))
+    return Reply(
+        f"Your data in this community: {counts}.",
+        title="Your export",
+        attachment=("cohort-export.json", body),
+    )
 
 
 def forget(ctx: Context, *, confirm: bool) -> Reply:
     if not confirm:
-        return Reply("This deletes your check-ins, reflections, offers, groups and away time "
-                     "here. Help you gave or got stays in others' counts, without your name. "
-                     "It can't be undone.", title="Delete your data?",
-                     buttons=(Button("Delete my data", "me.forget", "/me forget --confirm",
-                                     "danger"),))
+        return Reply(
+            "This deletes your check-ins, reflections, offers, groups and away time "
+            "here. Help you gave or got stays in others' counts, without your name. "
+            "It can't be undone.",
+            title="Delete your data?",
+            buttons=(Button("Delete my data", "me.forget", "/me forget --confirm", "danger"),),
+        )
     ctx.store.forget_member(ctx.community_id, ctx.member_id, ctx.now)
     return Reply("Done: your data here is deleted. If you use Cohort again you start fresh.")

@@ -13,22 +13,28 @@ PACK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def packs(ctx: Context) -> Reply:
-    builtin = [f"{p.name} - {p.title}: {len(p.prompts)} prompts. {p.description}"
-               for p in ctx.library.packs()]
+    builtin = [
+        f"{p.name} - {p.title}: {len(p.prompts)} prompts. {p.description}"
+        for p in ctx.library.packs()
+    ]
     own = ctx.store.custom_pack_sizes(ctx.community_id)
     custom = [f"{name} - this community's own: {count} prompts" for name, count in own]
-    return Reply(f"{len(builtin) + len(custom)} packs.", title="Prompt packs",
-                 items=tuple(builtin + custom))
+    return Reply(
+        f"{len(builtin) + len(custom)} packs.", title="Prompt packs", items=tuple(builtin + custom)
+    )
 
 
 def add(ctx: Context, *, text: str, pack: str | None) -> Reply:
     name = (pack or "custom").strip().lower()
     if not PACK_NAME.match(name):
-        raise UserError("A pack name uses lowercase letters, digits and dashes, e.g. "
-                        "--pack team-retro.")
+        raise UserError(
+            "A pack name uses lowercase letters, digits and dashes, e.g. --pack team-retro."
+        )
     if ctx.library.get(name) is not None:
-        raise UserError(f"{name} is a built-in pack and can't be changed. Add to a pack of your "
-                        "own, e.g. --pack our-reflection.")
+        raise UserError(
+            f"{name} is a built-in pack and can't be changed. Add to a pack of your "
+            "own, e.g. --pack our-reflection."
+        )
     text = clean_name(text)
     existing = {normalise_key(p) for p in ctx.store.custom_prompts(ctx.community_id, name)}
     if normalise_key(text) in existing:

@@ -1,0 +1,104 @@
+"""The console adapter, run as a person would: the installed ``cohort`` script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COHORT = shutil.which("cohort", path=str(Path(sys.executable).parent)) or "cohort"
+
+
+def run(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "COHORT_CONFIG": ""}
+    return subprocess.run(
+        [COHORT, "console", "--db", str(tmp_path / "c.db"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+
+SCRIPT = """# a first week
+/group create "Linear Algebra" proofs
+:as ana
+/group join linear algebra
+/tutor request recursion my base case never ends
+:as you
+/tutor offer recursion
+/tutor queue
+:time 2026-12-07T09:00+01:00
+:channel study-hall
+/reflect today went well --anonymous
+/me away 2026-13-01
+"""
+
+
+def test_script_runs_every_line_and_prints_posts(tmp_path):
+    result = run(tmp_path, "--script", _write(tmp_path, SCRIPT))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Created the group Linear Algebra" in out
+    assert "You joined Linear Algebra" in out
+    assert "#1 recursion - ana: my base case never ends" in out
+    assert "notice → #study-hall" in out and "today went well" in out
+    assert "is not a start date I can read" in out  # a friendly error, not a parse failure
+
+
+def test_a_line_that_does_not_parse_fails_the_script(tmp_path):
+    result = run(tmp_path, "--script", _write(tmp_path, "/group list\n/gruop list\n/me\n"))
+    assert result.returncode == 1
+    assert "Did you mean group?" in result.stdout
+    assert "Here is your Cohort, you." in result.stdout  # later lines still ran
+
+
+def test_stdin_that_is_not_a_terminal_is_a_script(tmp_path):
+    result = run(tmp_path, "--user", "ana", "--community", "club", stdin="/me\n:whoami\n")
+    assert result.returncode == 0
+    assert "ana (admin) in community club, #general" in result.stdout
+
+
+def test_data_survives_a_restart(tmp_path):
+    run(tmp_path, stdin='/group create "Book Club"\n')
+    again = run(tmp_path, stdin="/group list\n")
+    assert "Book Club" in again.stdout
+
+
+def test_the_fake_clock_moves_the_day(tmp_path):
+    result = run(
+        tmp_path, stdin="/checkin --mood 3\n:advance 1d\n/checkin --mood 4\n:advance 1d\n/me\n"
+    )
+    assert "2 days (longest 2)" in result.stdout
+
+
+def test_bad_console_commands_are_explained(tmp_path):
+    result = run(tmp_path, stdin=":advance soon\n:time yesterday\n:as two words\n:nope\n")
+    assert "e.g. :advance 1d" in result.stdout
+    assert "ISO time" in result.stdout
+    assert "single word" in result.stdout
+    assert "Type :help" in result.stdout
+    assert result.returncode == 1
+
+
+def test_user_text_is_not_rich_markup(tmp_path):
+    result = run(tmp_path, stdin='/group create "[bold]Sneaky[/bold]"\n')
+    assert "[bold]Sneaky[/bold]" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--script", "missing.txt"]])
+def test_missing_script_file(tmp_path, args):
+    result = run(tmp_path, *args)
+    assert result.returncode == 2 and "cannot read" in result.stderr
+
+
+def _write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "script.txt"
+    path.write_text(text)
+    return str(path)
