@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.context import Context
 from bot.errors import UserError
 from bot.packs import PromptLibrary
-from bot.ports import CommunityRecord, MemberRecord, Store, UnitOfWork
+from bot.ports import CommunityRecord, Conflict, MemberRecord, Store, UnitOfWork
 from bot.services import checkins, community, groups, members, prompts, reflections, tutoring
 from bot.text import clean_name, neutralise_outcome
 from bot.types import Invocation, Outcome, Reply
@@ -64,6 +64,9 @@ ORGANISERS_ONLY = (
     "That is for organisers. Ask an organiser of this community, or a server or "
     "workspace admin, to run it (or to name you with /cohort setup --organiser)."
 )
+
+
+CONFLICT_ATTEMPTS = 3
 
 
 class _NeedsWrite(Exception):
@@ -121,10 +124,17 @@ class Core:
                 f"There is no command /{' '.join(invocation.path)}. /cohort help lists them all."
             )
         args = grammar.validate(command, invocation.args)
-        try:
-            return self._transaction(invocation, command, args, write=not command.read_only)
-        except _NeedsWrite:
-            return self._transaction(invocation, command, args, write=True)
+        write = not command.read_only
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return self._transaction(invocation, command, args, write=write)
+            except _NeedsWrite:
+                write = True
+            except Conflict:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                log.info("conflict on /%s, retrying (%d)", command.name, attempt)
+        return self._transaction(invocation, command, args, write=True)
 
     def _transaction(
         self,
@@ -136,15 +146,17 @@ class Core:
     ) -> Outcome:
         now = self.clock.now()
         with self.uow.begin(write=write) as store:
+            community = self._community(store, invocation, write, now)
+            assert community.id is not None
+            member = self._member(store, community.id, invocation, write, now)
             ctx = Context(
                 store=store,
                 now=now,
                 invocation=invocation,
-                community=self._community(store, invocation, write, now),
-                member=None,
+                community=community,
+                member=member,
                 library=self.library,
-            )  # type: ignore[arg-type]
-            ctx.member = self._member(store, ctx, write)
+            )
             if (
                 invocation.id
                 and write
@@ -173,15 +185,17 @@ class Core:
         return store.add_community(invocation.community, name, now)
 
     @staticmethod
-    def _member(store: Store, ctx: Context, write: bool) -> MemberRecord:
-        actor = ctx.invocation.actor
+    def _member(
+        store: Store, community_id: int, invocation: Invocation, write: bool, now: datetime
+    ) -> MemberRecord:
+        actor = invocation.actor
         name = clean_name(actor.name)[:80] or actor.id
-        found = store.member_by_platform_id(ctx.community_id, actor.id)
+        found = store.member_by_platform_id(community_id, actor.id)
         if found is not None and found.display_name == name:
             return found
         if not write:
             raise _NeedsWrite
         if found is None:
-            return store.add_member(ctx.community_id, actor.id, name, ctx.now)
+            return store.add_member(community_id, actor.id, name, now)
         store.rename_member(found, name)
         return found

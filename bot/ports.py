@@ -235,6 +235,10 @@ class Store(Protocol):
     def stats(self, community_id: int, *, since: datetime, since_day: date) -> Stats: ...
 
 
+class Conflict(Exception):
+    """Another worker wrote the same unique row first; running the command again is safe."""
+
+
 class UnitOfWork(Protocol):
     """Opens one transaction; commits when the block ends cleanly, else rolls back."""
 

@@ -14,8 +14,10 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, create_engine
 
+from bot.ports import Conflict
 from storage.store import SqlStore
 
 BUSY_TIMEOUT_MS = 5000
@@ -76,6 +78,9 @@ class SqlUnitOfWork:
                     session.commit()
                 else:
                     session.rollback()
+            except IntegrityError as error:
+                session.rollback()
+                raise Conflict(str(error.orig)) from error
             except BaseException:
                 session.rollback()
                 raise

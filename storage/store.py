@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import CursorResult, Table, delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.ports import Stats, TopicOffer
@@ -32,6 +32,11 @@ from storage.models import (
 )
 
 FORGOTTEN_NAME = "a former member"
+
+
+def _table(model: Any) -> Table:
+    """The Core table of a model, for bulk UPDATE and DELETE statements."""
+    return cast(Table, model.__table__)
 
 
 class SqlStore:
@@ -179,7 +184,7 @@ class SqlStore:
         rows = self.session.exec(
             select(Membership.group_id, func.count())
             .where(col(Membership.group_id).in_(set(group_ids)))
-            .group_by(Membership.group_id)
+            .group_by(col(Membership.group_id))
         )
         return dict(rows.all())
 
@@ -188,7 +193,7 @@ class SqlStore:
             select(Member, Membership.role)
             .join(Membership, col(Membership.member_id) == Member.id)
             .where(Membership.group_id == group_id)
-            .order_by(Membership.joined_at, Membership.id)
+            .order_by(col(Membership.joined_at), col(Membership.id))
         )
         return [(m, role) for m, role in rows]
 
@@ -222,14 +227,13 @@ class SqlStore:
         )
 
     def remove_membership(self, group_id: int, member_id: int) -> bool:
-        result = self.session.exec(
-            delete(Membership).where(  # type: ignore[call-overload]
-                col(Membership.group_id) == group_id, col(Membership.member_id) == member_id
-            )
+        t = _table(Membership)
+        result = self.session.execute(
+            delete(t).where(t.c.group_id == group_id, t.c.member_id == member_id)
         )
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)
 
-    # -- check-ins and away time ---------------------------------------------------------------
+    # -- check-ins and away time ------------------------------------------------------------
     def checkin(self, member_id: int, day: date, group_id: int | None) -> CheckIn | None:
         query = select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.local_date == day)
         query = query.where(
@@ -266,7 +270,7 @@ class SqlStore:
     def checkin_days(self, member_id: int) -> set[date]:
         return set(
             self.session.exec(
-                select(CheckIn.local_date).where(CheckIn.member_id == member_id).distinct()
+                select(col(CheckIn.local_date)).where(CheckIn.member_id == member_id).distinct()
             )
         )
 
@@ -275,7 +279,7 @@ class SqlStore:
             self.session.exec(
                 select(AwayPeriod)
                 .where(AwayPeriod.member_id == member_id)
-                .order_by(AwayPeriod.start)
+                .order_by(col(AwayPeriod.start))
             )
         )
 
@@ -309,12 +313,11 @@ class SqlStore:
         )
 
     def remove_offer(self, member_id: int, topic_key: str) -> bool:
-        result = self.session.exec(
-            delete(TutorOffer).where(  # type: ignore[call-overload]
-                col(TutorOffer.member_id) == member_id, col(TutorOffer.topic_key) == topic_key
-            )
+        t = _table(TutorOffer)
+        result = self.session.execute(
+            delete(t).where(t.c.member_id == member_id, t.c.topic_key == topic_key)
         )
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def offered_topics(self, community_id: int) -> list[TopicOffer]:
         rows = self.session.exec(
@@ -374,14 +377,16 @@ class SqlStore:
         )
         if topic_key is not None:
             query = query.where(HelpRequest.topic_key == topic_key)
-        return list(self.session.exec(query.order_by(HelpRequest.created_at, HelpRequest.id)))
+        return list(
+            self.session.exec(query.order_by(col(HelpRequest.created_at), col(HelpRequest.id)))
+        )
 
     def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
         return list(
             self.session.exec(
                 select(HelpRequest)
                 .where(HelpRequest.requester_id == member_id, col(HelpRequest.status).in_(statuses))
-                .order_by(HelpRequest.created_at)
+                .order_by(col(HelpRequest.created_at))
             )
         )
 
@@ -390,7 +395,7 @@ class SqlStore:
             self.session.exec(
                 select(HelpRequest)
                 .where(HelpRequest.claimed_by == member_id, col(HelpRequest.status).in_(statuses))
-                .order_by(HelpRequest.created_at)
+                .order_by(col(HelpRequest.created_at))
             )
         )
 
@@ -480,7 +485,7 @@ class SqlStore:
             self.session.exec(
                 select(CustomPrompt.text)
                 .where(CustomPrompt.community_id == community_id, CustomPrompt.pack == pack)
-                .order_by(CustomPrompt.id)
+                .order_by(col(CustomPrompt.id))
             )
         )
 
@@ -531,53 +536,33 @@ class SqlStore:
 
     def forget_member(self, community_id: int, member_id: int, now: datetime) -> None:
         """Delete a member's own data; keep a nameless tombstone where others' counts need it."""
-        s = self.session
+        run = self.session.execute
         for model in (CheckIn, AwayPeriod, Membership, TutorOffer, Reflection):
-            s.exec(
-                delete(model).where(
-                    model.member_id == member_id,  # type: ignore
-                    model.community_id == community_id,
-                )
-            )
-        s.exec(
-            update(HelpRequest)
-            .where(  # type: ignore[call-overload]
-                col(HelpRequest.requester_id) == member_id,
-                col(HelpRequest.status).in_(("open", "claimed")),
-            )
+            t = _table(model)
+            run(delete(t).where(t.c.member_id == member_id, t.c.community_id == community_id))
+        req = _table(HelpRequest)
+        mine = req.c.requester_id == member_id
+        run(
+            update(req)
+            .where(mine, req.c.status.in_(("open", "claimed")))
             .values(status="cancelled", resolved_at=now)
         )
-        s.exec(
-            update(HelpRequest)
-            .where(  # type: ignore[call-overload]
-                col(HelpRequest.requester_id) == member_id
-            )
-            .values(details="[deleted]")
-        )
-        s.exec(
-            update(HelpRequest)
-            .where(  # type: ignore[call-overload]
-                col(HelpRequest.claimed_by) == member_id, col(HelpRequest.status) == "claimed"
-            )
+        run(update(req).where(mine).values(details="[deleted]"))
+        run(
+            update(req)
+            .where(req.c.claimed_by == member_id, req.c.status == "claimed")
             .values(status="open", claimed_by=None, claimed_at=None)
         )
-        s.exec(
-            update(Thanks)
-            .where(  # type: ignore[call-overload]
-                col(Thanks.from_member_id) == member_id
-            )
-            .values(message=None)
-        )
-        for model in (StudyGroup, CustomPrompt):
-            s.exec(
-                update(model)
-                .where(model.created_by == member_id)  # type: ignore
-                .values(created_by=None)
-            )
+        thanks = _table(Thanks)
+        run(update(thanks).where(thanks.c.from_member_id == member_id).values(message=None))
+        for owned in (StudyGroup, CustomPrompt):
+            t = _table(owned)
+            run(update(t).where(t.c.created_by == member_id).values(created_by=None))
+        self.session.expire_all()  # the bulk statements above bypassed the identity map
         me = self.member(member_id)
         me.platform_id, me.display_name, me.name_key = f"forgotten:{member_id}", FORGOTTEN_NAME, ""
         me.timezone, me.is_organiser, me.forgotten = None, False, True
-        s.flush()
+        self.session.flush()
 
     # -- statistics --------------------------------------------------------------------------------
     def stats(self, community_id: int, *, since: datetime, since_day: date) -> Stats:
@@ -654,17 +639,17 @@ class SqlStore:
                     col(HelpRequest.claimed_by).is_not(None),
                     col(HelpRequest.resolved_at) >= since,
                 )
-                .group_by(HelpRequest.claimed_by)
+                .group_by(col(HelpRequest.claimed_by))
             ).all()
         )
         thanked = dict(
             self.session.exec(
                 select(Thanks.to_member_id, func.count())
                 .where(Thanks.community_id == community_id, Thanks.created_at >= since)
-                .group_by(Thanks.to_member_id)
+                .group_by(col(Thanks.to_member_id))
             ).all()
         )
-        ids = set(helped) | set(thanked)
+        ids = {i for i in set(helped) | set(thanked) if i is not None}
         names = self.member_names(list(ids))
         ranked = sorted(
             ids, key=lambda i: (-helped.get(i, 0), -thanked.get(i, 0), names.get(i, ""))

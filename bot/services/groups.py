@@ -143,6 +143,7 @@ def set_role(ctx: Context, *, name: str, member: MemberRef, role: str) -> Reply:
     if not ctx.is_organiser and (mine is None or mine.role != "facilitator"):
         raise UserError(f"Only a facilitator of {group.name} or an organiser can give roles.")
     target = ctx.resolve_member(member)
+    assert target.id is not None
     membership = ctx.store.membership(group.id, target.id)
     if membership is None:
         raise UserError(
