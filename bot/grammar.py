@@ -25,11 +25,12 @@ MAX_LINE = 12_000
 
 @dataclass(frozen=True)
 class Token:
-    """A word of the command line: its value and whether it was quoted."""
+    """A word of the command line: its value, whether it was quoted, and where it stood."""
 
     value: str
     quoted: bool
-    raw: str
+    start: int
+    end: int
 
 
 def tokenize(line: str) -> list[Token]:
@@ -45,19 +46,18 @@ def tokenize(line: str) -> list[Token]:
             continue
         start = i
         if line[i] in OPEN_QUOTES:
-            i += 1
-            end = _closing_quote(line, i)
+            end = _closing_quote(line, i + 1)
             if end < 0:
                 raise UserError(
                     'A quote is not closed. Put a closing " after the quoted words, '
                     'e.g. /group join "Linear Algebra".'
                 )
-            tokens.append(Token(line[i:end], True, line[start : end + 1]))
+            tokens.append(Token(line[i + 1 : end], True, start, end + 1))
             i = end + 1
             continue
         while i < n and not line[i].isspace():
             i += 1
-        tokens.append(Token(line[start:i], False, line[start:i]))
+        tokens.append(Token(line[start:i], False, start, i))
     return tokens
 
 
@@ -79,20 +79,24 @@ def parse(line: str) -> tuple[Command, dict[str, Any]]:
             f"That line is {len(line):,} characters; commands are at most "
             f"{MAX_LINE:,}. Shorten the text and try again."
         )
-    tokens = tokenize(line.strip())
+    line = line.strip()
+    tokens = tokenize(line)
     if not tokens:
         raise UserError("Type a command, e.g. /group list. /cohort help shows them all.")
-    top = tokens[0].value.lstrip("/").lower()
-    rest = tokens[1:]
+    top, rest = _word(tokens[0]), tokens[1:]
     if (
         top == "cohort"
         and rest
-        and rest[0].value.lower() in catalogue.TOP_LEVEL
-        and (rest[0].value.lower() not in catalogue.subcommands("cohort"))
+        and _word(rest[0]) in catalogue.TOP_LEVEL
+        and (_word(rest[0]) not in catalogue.subcommands("cohort"))
     ):
-        top, rest = rest[0].value.lower(), rest[1:]
+        top, rest = _word(rest[0]), rest[1:]
     command, rest = _resolve(top, rest)
-    return command, _collect(command, rest)
+    return command, _collect(command, rest, line)
+
+
+def _word(token: Token) -> str:
+    return token.value.lstrip("/").lower()
 
 
 def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
@@ -102,31 +106,61 @@ def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
             f"There is no command /{top}.{_suggest(top, catalogue.TOP_LEVEL)} "
             "/cohort help lists them all."
         )
-    if rest and not rest[0].quoted and rest[0].value.lower() in subs and rest[0].value:
-        return subs[rest[0].value.lower()], rest[1:]
-    if "" in subs:
-        return subs[""], rest
-    names = ", ".join(sorted(subs))
-    if rest and not rest[0].value.startswith("--"):
-        word = rest[0].value
+    first = rest[0].value.lower() if rest else ""
+    default = subs.get("")
+    if first and first in subs and not (rest[0].quoted and default is not None):
+        chosen = subs[first]
+        words_follow = any(not t.value.startswith("-") for t in rest[1:])
+        if (
+            default is not None
+            and default.positionals
+            and not chosen.positionals
+            and (words_follow)
+        ):
+            return default, rest  # "/reflect list of things" is a reflection
+        return chosen, rest[1:]
+    if default is not None and (default.positionals or not first or first.startswith("-")):
+        return default, rest
+    # Slack's /cohort reaches every command, so a typo there may be any of them.
+    others = sorted(set(catalogue.TOP_LEVEL) - {"cohort"}) if top == "cohort" else []
+    choices = sorted(set(subs) - {""}) + others
+    names = ", ".join(dict.fromkeys(choices))
+    if first and not first.startswith("--"):
         raise UserError(
-            f"/{top} has no subcommand '{_clip(word)}'.{_suggest(word, subs)} "
+            f"/{top} has no subcommand '{_clip(rest[0].value)}'.{_suggest(first, choices)} "
             f"Choose one of: {names}."
         )
-    raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {sorted(subs)[0]}.")
+    raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {choices[0]}.")
 
 
-def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
+DASHES = ("\u2014", "\u2013")  # phones turn "--" into an em or en dash
+
+
+def _option_name(command: Command, token: Token) -> str | None:
+    """The option a token names (``--name``, ``--name=value``, ``—name``), else None."""
+    if token.quoted:
+        return None
+    value = token.value
+    if value.startswith("--") and value != "--":
+        return value[2:]
+    if value.startswith(DASHES) and len(value) > 1:
+        name = value[1:].partition("=")[0]
+        found = command.option(name.lower())
+        return value[1:] if found is not None and not found.positional else None
+    return None
+
+
+def _collect(command: Command, tokens: list[Token], line: str) -> dict[str, Any]:
     raw: dict[str, Any] = {}
-    words: list[Token] = []
+    words: list[int] = []
     i = 0
     while i < len(tokens):
-        tok = tokens[i]
-        if tok.quoted or not tok.value.startswith("--") or tok.value == "--":
-            words.append(tok)
+        spelled = _option_name(command, tokens[i])
+        if spelled is None:
+            words.append(i)
             i += 1
             continue
-        name, _, inline = tok.value[2:].partition("=")
+        name, equals, inline = spelled.partition("=")
         option = command.option(name.lower())
         if option is None or option.positional:
             raise UserError(
@@ -135,7 +169,7 @@ def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
         if option.key in raw:
             raise UserError(f"--{option.name} was given twice; give it once.")
         if option.kind is Kind.FLAG:
-            if inline:
+            if equals:
                 raise UserError(f"--{option.name} is a switch and takes no value.")
             raw[option.key] = True
             i += 1
@@ -144,36 +178,50 @@ def _collect(command: Command, tokens: list[Token]) -> dict[str, Any]:
             raw[option.key] = inline
             i += 1
             continue
-        if i + 1 >= len(tokens) or (
-            not tokens[i + 1].quoted and tokens[i + 1].value.startswith("--")
-        ):
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if equals or following is None or _option_name(command, following) is not None:
             raise UserError(
                 f"--{option.name} needs a value, e.g. --{option.name} {_example_value(option)}."
             )
-        raw[option.key] = tokens[i + 1].value
+        raw[option.key] = following.value
         i += 2
-    raw.update(_assign_positionals(command, words))
+    raw.update(_assign_positionals(command, tokens, words, line))
     return raw
 
 
-def _assign_positionals(command: Command, words: list[Token]) -> dict[str, str]:
+def _assign_positionals(
+    command: Command, tokens: list[Token], words: list[int], line: str
+) -> dict[str, str]:
     out: dict[str, str] = {}
     slots = command.positionals
     for index, option in enumerate(slots):
         if not words:
             break
         if option.rest and index == len(slots) - 1:
-            out[option.key] = words[0].value if len(words) == 1 else " ".join(w.raw for w in words)
+            out[option.key] = _rest_text(tokens, words, line)
             words = []
         else:
-            out[option.key] = words.pop(0).value
+            out[option.key] = tokens[words.pop(0)].value
     if words:
-        extra = " ".join(w.raw for w in words)
+        extra = " ".join(line[tokens[w].start : tokens[w].end] for w in words)
         hint = " Put names with spaces in quotes." if slots else ""
         raise UserError(
             f"/{command.name} did not expect '{_clip(extra)}'.{hint} Usage: {command.usage()}"
         )
     return out
+
+
+def _rest_text(tokens: list[Token], words: list[int], line: str) -> str:
+    """The rest of the line as typed (line breaks and inner quotes kept), options removed."""
+    if len(words) == 1:
+        return tokens[words[0]].value
+    runs: list[str] = []
+    run_start = words[0]
+    for previous, current in zip(words, [*words[1:], None], strict=True):
+        if current != previous + 1:
+            runs.append(line[tokens[run_start].start : tokens[previous].end])
+            run_start = current if current is not None else run_start
+    return " ".join(runs)
 
 
 def validate(command: Command, raw: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +242,8 @@ def _value(command: Command, option: Option, value: Any) -> Any:
         return _flag(option, value)
     if isinstance(value, str):
         value = value.strip()
+        if not INVISIBLE.sub("", value):
+            value = ""
     if value is None or value == "":
         if option.required:
             raise UserError(f"/{command.name} needs {_label(option)}. Usage: {command.usage()}")
@@ -217,7 +267,10 @@ def _integer(option: Option, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise UserError(f"{_label(option).capitalize()} must be a whole number.")
     try:
-        number = int(value)
+        text = str(value).strip().removeprefix("#")
+        if isinstance(value, str) and not INTEGER.fullmatch(text):
+            raise ValueError(text)
+        number = int(text) if isinstance(value, str) else value
     except ValueError:
         raise UserError(
             f"{_label(option).capitalize()} must be a whole number, not '{_clip(str(value))}'."
@@ -229,6 +282,9 @@ def _integer(option: Option, value: Any) -> int:
     return number
 
 
+INTEGER = re.compile(r"[+-]?[0-9]+")
+# Characters that show nothing: zero-width spaces and joiners, BOM, word joiner, whitespace.
+INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]+")
 MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
 
 

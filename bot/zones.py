@@ -52,7 +52,7 @@ def parse_date(text: str, what: str = "date") -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(
-            f"'{text[:20]}' is not a {what} I can read. Write it as YYYY-MM-DD, e.g. 2026-12-24."
+            f"I can't read the {what} '{text[:20]}'. Write it as YYYY-MM-DD, e.g. 2026-12-24."
         ) from None
 
 

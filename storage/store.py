@@ -32,6 +32,7 @@ from storage.models import (
 )
 
 FORGOTTEN_NAME = "a former member"
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 
 
 def _table(model: Any) -> Table:
@@ -363,6 +364,8 @@ class SqlStore:
         )
 
     def request(self, community_id: int, request_id: int) -> HelpRequest | None:
+        if not 0 < request_id <= MAX_ID:
+            return None  # no such row can exist, and the driver would overflow
         return self.session.exec(
             self._locked(
                 select(HelpRequest).where(

@@ -49,7 +49,7 @@ def test_script_runs_every_line_and_prints_posts(tmp_path):
     assert "You joined Linear Algebra" in out
     assert "#1 recursion - ana: my base case never ends" in out
     assert "notice → #study-hall" in out and "today went well" in out
-    assert "is not a start date I can read" in out  # a friendly error, not a parse failure
+    assert "I can't read the start date" in out  # a friendly error, not a parse failure
 
 
 def test_a_line_that_does_not_parse_fails_the_script(tmp_path):

@@ -14,7 +14,7 @@ from bot.text import plural
 from bot.types import Button, Reply
 
 MAX_AWAY_DAYS = 365
-DAYS = re.compile(r"^(\d{1,3})d$", re.IGNORECASE)
+DAYS = re.compile(r"^([0-9]+)d$", re.IGNORECASE)
 
 
 def show(ctx: Context) -> Reply:
