@@ -69,6 +69,11 @@ ORGANISERS_ONLY = (
 CONFLICT_ATTEMPTS = 3
 
 
+def refused(error: UserError) -> Outcome:
+    """The private reply a user mistake gets, on every platform."""
+    return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
+
+
 class _NeedsWrite(Exception):
     """A read-only command met a new community or member; rerun it as a write."""
 
@@ -91,7 +96,7 @@ class Core:
         try:
             invocation = self.parse(line, **where)
         except UserError as error:
-            return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
+            return refused(error)
         return self.handle(invocation)
 
     def handle(self, invocation: Invocation) -> Outcome:
@@ -99,7 +104,7 @@ class Core:
         try:
             return neutralise_outcome(self._run(invocation))
         except UserError as error:
-            return neutralise_outcome(Outcome(Reply(error.message, is_error=True)))
+            return refused(error)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception(

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from adapters.console.render import render
 from bot.clock import OffsetClock
-from bot.core import Core
+from bot.core import Core, refused
 from bot.errors import UserError
 from bot.types import Actor, Outcome
 
@@ -51,14 +51,16 @@ class Session:
         return f"console:{self.community}"
 
     def command(self, line: str) -> Outcome:
+        """Parse and run one command line; a parse error raises UserError."""
         actor = Actor(id=self.user, name=self.user, is_admin=self.user in self.admins)
-        return self.core.handle_text(
+        invocation = self.core.parse(
             line,
             community=self.community_key,
             channel=self.channel,
             actor=actor,
             community_name=self.community,
         )
+        return self.core.handle(invocation)
 
     def meta(self, line: str) -> str:
         """Run a ``:`` line; returns what to print. Raises UserError on a bad one."""
@@ -146,12 +148,12 @@ def step(session: Session, line: str, console: Console) -> bool:
             return False
         return True
     try:
-        session.core.parse(line, community="", channel="", actor=Actor("", ""))
-        understood = True
-    except UserError:
-        understood = False
-    render(console, session.command(line))
-    return understood
+        outcome = session.command(line)
+    except UserError as error:
+        render(console, refused(error))
+        return False
+    render(console, outcome)
+    return True
 
 
 def interactive(session: Session, console: Console, stdin: TextIO = sys.stdin) -> int:
