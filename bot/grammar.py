@@ -16,6 +16,7 @@ from typing import Any
 from bot import catalogue
 from bot.catalogue import Command, Kind, Option
 from bot.errors import UserError
+from bot.text import shorten
 from bot.types import MemberRef
 
 OPEN_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
@@ -347,5 +348,5 @@ def _suggest(word: str, choices: Any) -> str:
     return f" Did you mean {close[0]}?" if close else ""
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _clip(text: str) -> str:
+    return shorten(text, 40)

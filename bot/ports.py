@@ -112,6 +112,7 @@ class Stats:
     reflections_anonymous: int
     reflections_private: int
     helpers: tuple[tuple[str, int, int], ...]  # (name, resolved, thanked), most first
+    blockers: tuple[tuple[str, date, str], ...]  # (name, local day, blockers), newest first
 
 
 class Store(Protocol):

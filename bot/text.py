@@ -25,6 +25,11 @@ def normalise_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def shorten(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def plural(count: int, word: str) -> str:
     """``1 day``, ``3 days``."""
     return f"{count} {word}{'' if count == 1 else 's'}"

@@ -32,7 +32,8 @@ from storage.models import (
 )
 
 FORGOTTEN_NAME = "a former member"
-MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+MAX_ID = 2**31 - 1
+BLOCKERS_SHOWN = 5  # INTEGER primary keys on PostgreSQL
 
 
 def _table(model: Any) -> Table:
@@ -630,7 +631,22 @@ class SqlStore:
             reflections_anonymous=by_visibility.get("anonymous", 0),
             reflections_private=by_visibility.get("private", 0),
             helpers=self._helpers(community_id, since),
+            blockers=self._blockers(community_id, since_day),
         )
+
+    def _blockers(self, community_id: int, since_day: date) -> tuple[tuple[str, date, str], ...]:
+        rows = self.session.exec(
+            select(col(Member.display_name), col(CheckIn.local_date), col(CheckIn.blockers))
+            .join(Member, col(Member.id) == CheckIn.member_id)
+            .where(
+                CheckIn.community_id == community_id,
+                CheckIn.local_date >= since_day,
+                col(CheckIn.blockers).is_not(None),
+            )
+            .order_by(col(CheckIn.local_date).desc(), col(CheckIn.id).desc())
+            .limit(BLOCKERS_SHOWN)
+        )
+        return tuple((name, day, text or "") for name, day, text in rows)
 
     def _helpers(self, community_id: int, since: datetime) -> tuple[tuple[str, int, int], ...]:
         helped = dict(

@@ -104,6 +104,8 @@ def test_a_term_of_a_study_community(any_harness):
     assert fields["Help requests"] == "1 asked, 1 resolved, 0 waiting now"
     assert fields["Reflections"] == "3 (1 shared, 1 anonymous, 1 private)"
     assert stats.items[0] == "dee: helped 1, thanked 1"
+    assert stats.items[1].startswith("Blocked: cy (")
+    assert stats.items[1].endswith("stuck on eigenvalues of 3x3 matrices")
 
     # Export, then forget: cy's own data goes, dee's helper count stays.
     export = h.ok("/me export", as_user="cy").reply

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import catalogue, zones
 from bot.context import Context
 from bot.errors import UserError
+from bot.text import shorten
 from bot.types import MemberRef, Reply
 
 DEFAULT_STATS_DAYS = 7
@@ -70,13 +71,17 @@ def stats(ctx: Context, *, days: int | None) -> Reply:
     )
     helpers = tuple(
         f"{name}: helped {helped}, thanked {thanked}" for name, helped, thanked in s.helpers
+    ) or ("No one has resolved a request yet.",)
+    blockers = tuple(
+        f"Blocked: {name} ({zones.show_date(day)}): {shorten(text, 100)}"
+        for name, day, text in s.blockers
     )
     return Reply(
         f"The last {span} day{'s' if span != 1 else ''}. Helper counts are for "
         "organisers only; there is no public leaderboard.",
         title="Community stats",
         fields=fields,
-        items=helpers or ("No one has resolved a request yet.",),
+        items=helpers + blockers,
     )
 
 

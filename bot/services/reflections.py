@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
+from bot.text import shorten
 from bot.types import Reply, Visibility
 
 LISTED = 10
@@ -60,12 +61,8 @@ def list_mine(ctx: Context) -> Reply:
         return Reply("You have no reflections yet. Write one: /reflect <text>")
     items = tuple(
         f"{zones.show_date(zones.local_date(r.created_at, ctx.zone))} [{r.visibility}] "
-        f"{_short(r.text)}"
+        f"{shorten(r.text, 120)}"
         for r in mine[:LISTED]
     )
     more = f" Showing the newest {LISTED}; /me export has them all." if len(mine) > LISTED else ""
     return Reply(f"{len(mine)} reflection(s).{more}", title="Your reflections", items=items)
-
-
-def _short(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

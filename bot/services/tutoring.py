@@ -6,7 +6,7 @@ from bot import zones
 from bot.context import Context
 from bot.errors import UserError
 from bot.ports import RequestRecord
-from bot.text import clean_name, normalise_key
+from bot.text import clean_name, normalise_key, shorten
 from bot.types import Button, Reply, Visibility
 
 MAX_TOPICS = 20
@@ -131,7 +131,7 @@ def queue(ctx: Context, *, topic: str | None) -> Reply:
     shown = open_[:QUEUE_SHOWN]
     names = ctx.store.member_names([r.requester_id for r in shown])
     items = tuple(
-        f"#{r.id} {r.topic} - {names.get(r.requester_id, 'someone')}: {_short(r.details)} "
+        f"#{r.id} {r.topic} - {names.get(r.requester_id, 'someone')}: {shorten(r.details, 80)} "
         f"(waiting {zones.show_duration(ctx.now - r.created_at)})"
         for r in shown
     )
@@ -145,10 +145,6 @@ def queue(ctx: Context, *, topic: str | None) -> Reply:
         items=items,
         buttons=buttons,
     )
-
-
-def _short(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def claim(ctx: Context, *, id: int) -> Reply:
