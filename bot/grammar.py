@@ -16,7 +16,7 @@ from typing import Any
 from bot import catalogue
 from bot.catalogue import Command, Kind, Option
 from bot.errors import UserError
-from bot.text import shorten
+from bot.text import is_blank, shorten
 from bot.types import MemberRef
 
 OPEN_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
@@ -109,32 +109,37 @@ def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
         )
     first = rest[0].value.lower() if rest else ""
     default = subs.get("")
-    if first and first in subs and not (rest[0].quoted and default is not None):
+    others = set(subs) - {""}
+    takes_text = default is not None and bool(default.positionals)
+    if first in others and not (rest[0].quoted and takes_text):
         chosen = subs[first]
-        words_follow = any(not t.value.startswith("-") for t in rest[1:])
-        if (
-            default is not None
-            and default.positionals
-            and not chosen.positionals
-            and (words_follow)
-        ):
+        if default and takes_text and not chosen.positionals and _words_follow(default, rest[1:]):
             return default, rest  # "/reflect list of things" is a reflection
         return chosen, rest[1:]
-    if default is not None and (default.positionals or not first or first.startswith("-")):
+    if default is not None and (takes_text or not first or _looks_like_option(first) or not others):
         return default, rest
     # Slack's /cohort reaches every command, so a typo there may be any of them.
-    others = sorted(set(catalogue.TOP_LEVEL) - {"cohort"}) if top == "cohort" else []
-    choices = sorted(set(subs) - {""}) + others
+    everywhere = sorted(set(catalogue.TOP_LEVEL) - {"cohort"}) if top == "cohort" else []
+    choices = sorted(others) + everywhere
     names = ", ".join(dict.fromkeys(choices))
-    if first and not first.startswith("--"):
+    if first and not _looks_like_option(first):
         raise UserError(
             f"/{top} has no subcommand '{_clip(rest[0].value)}'.{_suggest(first, choices)} "
             f"Choose one of: {names}."
         )
-    raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {choices[0]}.")
+    example = "list" if "list" in choices else choices[0]
+    raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {example}.")
 
 
 DASHES = ("\u2014", "\u2013")  # phones turn "--" into an em or en dash
+
+
+def _looks_like_option(word: str) -> bool:
+    return word.startswith(("--", *DASHES))
+
+
+def _words_follow(command: Command, tokens: list[Token]) -> bool:
+    return any(_option_name(command, t) is None for t in tokens)
 
 
 def _option_name(command: Command, token: Token) -> str | None:
@@ -220,7 +225,10 @@ def _rest_text(tokens: list[Token], words: list[int], line: str) -> str:
     run_start = words[0]
     for previous, current in zip(words, [*words[1:], None], strict=True):
         if current != previous + 1:
-            runs.append(line[tokens[run_start].start : tokens[previous].end])
+            single = tokens[run_start] if run_start == previous else None
+            runs.append(
+                single.value if single else line[tokens[run_start].start : tokens[previous].end]
+            )
             run_start = current if current is not None else run_start
     return " ".join(runs)
 
@@ -243,7 +251,7 @@ def _value(command: Command, option: Option, value: Any) -> Any:
         return _flag(option, value)
     if isinstance(value, str):
         value = value.strip()
-        if not INVISIBLE.sub("", value):
+        if is_blank(value):
             value = ""
     if value is None or value == "":
         if option.required:
@@ -284,8 +292,6 @@ def _integer(option: Option, value: Any) -> int:
 
 
 INTEGER = re.compile(r"[+-]?[0-9]+")
-# Characters that show nothing: zero-width spaces and joiners, BOM, word joiner, whitespace.
-INVISIBLE = re.compile(r"[\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]+")
 MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|([^>]*))?>$")
 
 

@@ -25,6 +25,19 @@ def normalise_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+# Characters that show nothing: whitespace, zero-width spaces and joiners, bidi controls,
+# BOM, soft hyphen, and the fillers used for blank names (Hangul filler, braille blank).
+INVISIBLE = re.compile(
+    "[\\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069"
+    "\u2800\u3164\ufeff\uffa0]+"
+)
+
+
+def is_blank(text: str) -> bool:
+    """True when the text would show as nothing at all."""
+    return not INVISIBLE.sub("", text)
+
+
 def shorten(text: str, limit: int) -> str:
     """At most ``limit`` characters, with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,7 +6,7 @@ from bot import zones
 from bot.context import Context
 from bot.errors import UserError
 from bot.ports import RequestRecord
-from bot.text import clean_name, normalise_key, shorten
+from bot.text import clean_name, is_blank, normalise_key, shorten
 from bot.types import Button, Reply, Visibility
 
 MAX_TOPICS = 20
@@ -14,7 +14,7 @@ QUEUE_SHOWN = 20
 
 
 def _topics(text: str) -> list[str]:
-    topics = [clean_name(t) for t in text.split(",") if t.strip()]
+    topics = [clean_name(t) for t in text.split(",") if not is_blank(t)]
     if not topics:
         raise UserError("Name at least one topic, e.g. /tutor offer recursion, sql joins")
     too_long = [t for t in topics if len(t) > 100]
