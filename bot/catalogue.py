@@ -142,7 +142,21 @@ COMMANDS: tuple[Command, ...] = (
         ),
         example='/group create "Linear Algebra" eigenvalues and proofs --capacity 6',
     ),
-    Command(("group", "list"), "List the open study groups", read_only=True),
+    Command(
+        ("group", "list"),
+        "List the open study groups",
+        (
+            Option(
+                "page",
+                Kind.INTEGER,
+                "Which page of 20 (default 1)",
+                min_value=1,
+                max_value=1000,
+                placeholder="N",
+            ),
+        ),
+        read_only=True,
+    ),
     Command(("group", "join"), "Join a study group", (GROUP_NAME,)),
     Command(("group", "leave"), "Leave a study group", (GROUP_NAME,)),
     Command(

@@ -151,9 +151,10 @@ class Core:
     ) -> Outcome:
         now = self.clock.now()
         with self.uow.begin(write=write) as store:
-            community = self._community(store, invocation, write, now)
+            found, known = store.community_and_member(invocation.community, invocation.actor.id)
+            community = found or self._new_community(store, invocation, write, now)
             assert community.id is not None
-            member = self._member(store, community.id, invocation, write, now)
+            member = self._member(store, community.id, known, invocation, write, now)
             ctx = Context(
                 store=store,
                 now=now,
@@ -178,12 +179,9 @@ class Core:
         return Outcome(reply, tuple(ctx.posts))
 
     @staticmethod
-    def _community(
+    def _new_community(
         store: Store, invocation: Invocation, write: bool, now: datetime
     ) -> CommunityRecord:
-        found = store.community(invocation.community)
-        if found is not None:
-            return found
         if not write:
             raise _NeedsWrite
         name = clean_name(invocation.community_name or invocation.community)[:120]
@@ -191,11 +189,15 @@ class Core:
 
     @staticmethod
     def _member(
-        store: Store, community_id: int, invocation: Invocation, write: bool, now: datetime
+        store: Store,
+        community_id: int,
+        found: MemberRecord | None,
+        invocation: Invocation,
+        write: bool,
+        now: datetime,
     ) -> MemberRecord:
         actor = invocation.actor
         name = clean_name(actor.name)[:80] or actor.id
-        found = store.member_by_platform_id(community_id, actor.id)
         if found is not None and found.display_name == name:
             return found
         if not write:

@@ -55,6 +55,20 @@ class SqlStore:
         return query.with_for_update() if self.lock_rows else query
 
     # -- communities and members ---------------------------------------------------------
+    def community_and_member(
+        self, key: str, platform_id: str
+    ) -> tuple[Community | None, Member | None]:
+        """One round trip for what every command needs first."""
+        row = self.session.exec(
+            select(Community, Member)
+            .outerjoin(
+                Member,
+                (col(Member.community_id) == Community.id) & (Member.platform_id == platform_id),
+            )
+            .where(Community.key == key)
+        ).first()
+        return (row[0], row[1]) if row else (None, None)
+
     def community(self, key: str) -> Community | None:
         return self.session.exec(select(Community).where(Community.key == key)).first()
 
@@ -166,29 +180,38 @@ class SqlStore:
             )
         )
 
-    def groups(self, community_id: int, *, visible_to: int) -> list[StudyGroup]:
+    def groups_page(
+        self, community_id: int, *, visible_to: int, offset: int, limit: int
+    ) -> tuple[list[tuple[StudyGroup, int]], int]:
         mine = select(Membership.group_id).where(Membership.member_id == visible_to)
-        return list(
-            self.session.exec(
-                select(StudyGroup)
-                .where(
-                    StudyGroup.community_id == community_id,
-                    col(StudyGroup.archived_at).is_(None),
-                    col(StudyGroup.private).is_(False) | col(StudyGroup.id).in_(mine),
-                )
-                .order_by(StudyGroup.name_key)
-            )
+        visible = (
+            StudyGroup.community_id == community_id,
+            col(StudyGroup.archived_at).is_(None),
+            col(StudyGroup.private).is_(False) | col(StudyGroup.id).in_(mine),
         )
-
-    def group_member_counts(self, group_ids: Sequence[int]) -> dict[int, int]:
-        if not group_ids:
-            return {}
-        rows = self.session.exec(
-            select(Membership.group_id, func.count())
-            .where(col(Membership.group_id).in_(set(group_ids)))
+        total = self.session.execute(
+            select(func.count()).select_from(StudyGroup).where(*visible)
+        ).scalar_one()
+        members = (
+            select(Membership.group_id, func.count().label("n"))
             .group_by(col(Membership.group_id))
+            .subquery()
         )
-        return dict(rows.all())
+        rows = self.session.exec(
+            select(StudyGroup, func.coalesce(members.c.n, 0))
+            .outerjoin(members, members.c.group_id == StudyGroup.id)
+            .where(*visible)
+            .order_by(col(StudyGroup.name_key))
+            .offset(offset)
+            .limit(limit)
+        )
+        return [(group, int(count)) for group, count in rows], int(total)
+
+    def group_size(self, group_id: int) -> int:
+        counted = (
+            select(func.count()).select_from(Membership).where(Membership.group_id == group_id)
+        )
+        return int(self.session.execute(counted).scalar_one())
 
     def group_members(self, group_id: int) -> list[tuple[Member, str]]:
         rows = self.session.exec(
@@ -321,13 +344,22 @@ class SqlStore:
         )
         return bool(cast(CursorResult[Any], result).rowcount)
 
-    def offered_topics(self, community_id: int) -> list[TopicOffer]:
+    def offers_matching(self, community_id: int, text: str) -> list[TopicOffer]:
+        contained = (
+            func.strpos(text, TutorOffer.topic_key)
+            if self.session.get_bind().dialect.name == "postgresql"
+            else func.instr(text, TutorOffer.topic_key)
+        )
         rows = self.session.exec(
             select(
-                TutorOffer.topic, TutorOffer.topic_key, TutorOffer.member_id, Member.display_name
+                col(TutorOffer.topic),
+                col(TutorOffer.topic_key),
+                col(TutorOffer.member_id),
+                col(Member.display_name),
             )
             .join(Member, col(Member.id) == TutorOffer.member_id)
-            .where(TutorOffer.community_id == community_id)
+            .where(TutorOffer.community_id == community_id, contained > 0)
+            .order_by(col(TutorOffer.topic_key), col(Member.name_key))
         )
         return [TopicOffer(*row) for row in rows]
 
@@ -375,15 +407,22 @@ class SqlStore:
             )
         ).first()
 
-    def open_requests(self, community_id: int, topic_key: str | None) -> list[HelpRequest]:
+    def _open(self, community_id: int, topic_key: str | None) -> Any:
         query = select(HelpRequest).where(
             HelpRequest.community_id == community_id, HelpRequest.status == "open"
         )
-        if topic_key is not None:
-            query = query.where(HelpRequest.topic_key == topic_key)
-        return list(
-            self.session.exec(query.order_by(col(HelpRequest.created_at), col(HelpRequest.id)))
-        )
+        return query if topic_key is None else query.where(HelpRequest.topic_key == topic_key)
+
+    def open_requests(
+        self, community_id: int, topic_key: str | None, *, limit: int
+    ) -> list[HelpRequest]:
+        query = self._open(community_id, topic_key)
+        order = (col(HelpRequest.created_at), col(HelpRequest.id))
+        return list(self.session.exec(query.order_by(*order).limit(limit)))
+
+    def count_open_requests(self, community_id: int, topic_key: str | None) -> int:
+        counted = self._open(community_id, topic_key).with_only_columns(func.count())
+        return int(self.session.execute(counted).scalar_one())
 
     def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
         return list(

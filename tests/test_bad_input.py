@@ -111,7 +111,15 @@ CASES = [
     case("subcommand-quoted-reaches-join", '/group "join" Geometry', "no group called", *GROUP),
     # -- options --------------------------------------------------------------------------------
     case("option-unknown-checkin-mod", "/checkin --mod 3", "its options: --mood"),
-    case("option-unknown-on-optionless-command", "/group list --all", "takes no options"),
+    case("option-unknown-on-optionless-command", "/tutor queue --all", "takes no options"),
+    case("option-unknown-group-list", "/group list --all", "its options: --page"),
+    case("range-group-list-page", "/group list --page 0", "--page must be from 1 to 1000"),
+    case(
+        "group-list-page-past-end",
+        "/group list --page 2",
+        "only 1 page(s)",
+        "/group create Algebra",
+    ),
     case("option-positional-given-as-option", "/group join --name Algebra", "no option --name"),
     case("option-unknown-reflect-public", "/reflect hello --public", "no option --public"),
     case("option-twice-mood", "/checkin --mood 3 --mood 4", "--mood was given twice"),

@@ -226,3 +226,28 @@ def test_back_ends_away_and_cancels_upcoming(any_harness):
     h.ok("/me back")
     (period,) = h.rows("awayperiod")
     assert str(period["end"]) == "2026-09-08"
+
+
+def test_group_list_pages_through_many_groups(any_harness):
+    h = any_harness
+    for i in range(45):
+        h.ok(f'/group create "Group {i:02d}"', as_user=f"m{i}")
+    first = h.ok("/group list").reply
+    assert first.text == "45 study groups. Page 1 of 3: /group list --page 2 for more."
+    assert len(first.items) == 20 and first.items[0].startswith("Group 00")
+    last = h.ok("/group list --page 3").reply
+    assert [i.split(" (")[0] for i in last.items] == [f"Group {i}" for i in range(40, 45)]
+    assert last.text == "45 study groups."
+
+
+def test_queue_shows_the_oldest_twenty_and_the_true_total(any_harness):
+    h = any_harness
+    for i in range(23):
+        h.ok(f"/tutor request sql question {i}", as_user=f"s{i}")
+        h.advance(minutes=1)
+    queue = h.ok("/tutor queue", as_user="tutor").reply
+    assert queue.text == "23 open requests, oldest first. Showing the oldest 20."
+    assert queue.items[0].startswith("#1 sql - s0: question 0 (waiting 23m)")
+    assert len(queue.items) == 20
+    last = h.ok("/tutor request sql one more", as_user="late").reply
+    assert "number 24 in the queue" in last.text

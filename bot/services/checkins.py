@@ -75,9 +75,8 @@ def _group_scope(ctx: Context, group: str | None) -> tuple[int | None, str]:
 
 def _tutor_hint(ctx: Context, blockers: str) -> tuple[str, ...]:
     """Tutors whose topic appears in the blockers, and the request that would ask them."""
-    wanted = normalise_key(blockers)
-    topics = ctx.store.offered_topics(ctx.community_id)
-    matches = [t for t in topics if t.topic_key in wanted and t.member_id != ctx.member_id]
+    offers = ctx.store.offers_matching(ctx.community_id, normalise_key(blockers))
+    matches = [t for t in offers if t.member_id != ctx.member_id]
     if not matches:
         return (
             "No tutor offers a topic matching your blockers yet. Ask anyway: "

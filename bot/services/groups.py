@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UserError
 from bot.ports import GroupRecord
-from bot.text import clean_name, normalise_key
+from bot.text import clean_name, normalise_key, plural
 from bot.types import Button, MemberRef, Reply, Visibility
 
 LIST_BUTTONS = 5
+PAGE = 20
 
 
 def find_group(ctx: Context, name: str) -> GroupRecord:
@@ -62,15 +63,24 @@ def create(
     )
 
 
-def list_groups(ctx: Context) -> Reply:
-    groups = ctx.store.groups(ctx.community_id, visible_to=ctx.member_id)
-    if not groups:
+def list_groups(ctx: Context, *, page: int | None) -> Reply:
+    number = page or 1
+    rows, total = ctx.store.groups_page(
+        ctx.community_id, visible_to=ctx.member_id, offset=(number - 1) * PAGE, limit=PAGE
+    )
+    if not total:
         return Reply('No study groups yet. Start one: /group create "Linear Algebra" proofs')
-    counts = ctx.store.group_member_counts([g.id for g in groups])
-    items = tuple(_line(g, counts.get(g.id, 0)) for g in groups)
-    buttons = tuple(join_button(g) for g in groups if not g.private)[:LIST_BUTTONS]
+    if not rows:
+        raise UserError(f"There are only {-(-total // PAGE)} page(s) of groups; try /group list.")
+    items = tuple(_line(g, count) for g, count in rows)
+    buttons = tuple(join_button(g) for g, _ in rows if not g.private)[:LIST_BUTTONS]
+    shown = (
+        f" Page {number} of {-(-total // PAGE)}: /group list --page {number + 1} for more."
+        if total > number * PAGE
+        else ""
+    )
     return Reply(
-        f"{len(groups)} study group{'s' if len(groups) != 1 else ''}.",
+        f"{plural(total, 'study group')}.{shown}",
         title="Study groups",
         items=items,
         buttons=buttons,
@@ -88,7 +98,7 @@ def join(ctx: Context, *, name: str) -> Reply:
     group = find_group(ctx, name)
     if ctx.store.membership(group.id, ctx.member_id) is not None:
         raise UserError(f"You are already in {group.name}.")
-    count = ctx.store.group_member_counts([group.id]).get(group.id, 0)
+    count = ctx.store.group_size(group.id)
     if group.capacity is not None and count >= group.capacity:
         raise UserError(
             f"{group.name} is full ({count}/{group.capacity}). Ask its facilitator "

@@ -6,7 +6,7 @@ from bot import zones
 from bot.context import Context
 from bot.errors import UserError
 from bot.ports import RequestRecord
-from bot.text import clean_name, is_blank, normalise_key, shorten
+from bot.text import clean_name, is_blank, normalise_key, plural, shorten
 from bot.types import Button, Reply, Visibility
 
 MAX_TOPICS = 20
@@ -37,7 +37,7 @@ def offer(ctx: Context, *, topics: str) -> Reply:
         raise UserError(f"You already offer {', '.join(wanted)}.")
     for topic in new:
         ctx.store.add_offer(ctx.community_id, ctx.member_id, topic, normalise_key(topic), ctx.now)
-    waiting = sum(len(ctx.store.open_requests(ctx.community_id, normalise_key(t))) for t in new)
+    waiting = sum(ctx.store.count_open_requests(ctx.community_id, normalise_key(t)) for t in new)
     tail = f" {waiting} open request(s) match: /tutor queue" if waiting else ""
     return Reply(
         f"You now offer help with {', '.join(new)}. You'll be told when someone asks.{tail}"
@@ -93,7 +93,7 @@ def request(ctx: Context, *, topic: str, details: str) -> Reply:
         channel=ctx.invocation.channel,
         now=ctx.now,
     )
-    position = len(ctx.store.open_requests(ctx.community_id, None))
+    position = ctx.store.count_open_requests(ctx.community_id, None)
     tutors = [
         t
         for t in ctx.store.tutors_for(ctx.community_id, normalise_key(topic))
@@ -124,23 +124,28 @@ def request(ctx: Context, *, topic: str, details: str) -> Reply:
 
 
 def queue(ctx: Context, *, topic: str | None) -> Reply:
-    open_ = ctx.store.open_requests(ctx.community_id, normalise_key(topic) if topic else None)
-    if not open_:
+    key = normalise_key(topic) if topic else None
+    shown = ctx.store.open_requests(ctx.community_id, key, limit=QUEUE_SHOWN)
+    if not shown:
         where = f" for {clean_name(topic)}" if topic else ""
         return Reply(f"The queue is empty{where}. Ask with /tutor request <topic> <details>.")
-    shown = open_[:QUEUE_SHOWN]
+    total = (
+        len(shown)
+        if len(shown) < QUEUE_SHOWN
+        else ctx.store.count_open_requests(ctx.community_id, key)
+    )
     names = ctx.store.member_names([r.requester_id for r in shown])
     items = tuple(
         f"#{r.id} {r.topic} - {names.get(r.requester_id, 'someone')}: {shorten(r.details, 80)} "
         f"(waiting {zones.show_duration(ctx.now - r.created_at)})"
         for r in shown
     )
-    more = f" Showing the oldest {QUEUE_SHOWN}." if len(open_) > QUEUE_SHOWN else ""
+    more = f" Showing the oldest {QUEUE_SHOWN}." if total > QUEUE_SHOWN else ""
     buttons = tuple(
         b for r in shown[:5] if r.requester_id != ctx.member_id for b in _buttons(r, "claim")
     )
     return Reply(
-        f"{len(open_)} open request(s), oldest first.{more}",
+        f"{plural(total, 'open request')}, oldest first.{more}",
         title="Help queue",
         items=items,
         buttons=buttons,
