@@ -18,7 +18,7 @@ class SchemaOutOfDate(Exception):
 
 
 def bootstrap(
-    url: str, *, clock: Clock | None = None, synchronous: str = "FULL", auto_migrate: bool = True
+    url: str, *, clock: Clock | None = None, synchronous: str = "NORMAL", auto_migrate: bool = True
 ) -> Core:
     """Build a Core over ``url``. SQLite is migrated on start; PostgreSQL must be upgraded."""
     uow = SqlUnitOfWork(url, synchronous=synchronous)

@@ -23,7 +23,7 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     storage_url: str = "sqlite:///cohort.db"
-    storage_sqlite_synchronous: str = "FULL"
+    storage_sqlite_synchronous: str = "NORMAL"
     storage_auto_migrate: bool = True
     console_user: str = "you"
     console_community: str = "local"

@@ -57,7 +57,7 @@ def make_engine(
 class SqlUnitOfWork:
     """The ``bot.ports.UnitOfWork`` over SQLAlchemy sessions."""
 
-    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
+    def __init__(self, url: str, *, synchronous: str = "NORMAL") -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         self.write_engine = make_engine(url, immediate=True, synchronous=synchronous)

@@ -117,7 +117,10 @@ class HelpRequest(SQLModel, table=True):
     """A tutoring request: open -> claimed -> done, or cancelled."""
 
     __tablename__ = "help_request"
-    __table_args__ = (Index("ix_request_community_status", "community_id", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_request_community_status", "community_id", "status", "created_at"),
+        Index("ix_request_community_topic", "community_id", "topic_key", "status", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     requester_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")

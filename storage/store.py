@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, func, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, literal, union_all, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.ports import Stats, TopicOffer
@@ -36,6 +37,31 @@ MAX_ID = 2**31 - 1
 BLOCKERS_SHOWN = 5  # INTEGER primary keys on PostgreSQL
 
 
+# Statements on every command's path are built once: building a where clause and its cache
+# key costs more than SQLite's own work for these (bench/core.py, cProfile).
+COMMUNITY_AND_MEMBER = (
+    select(Community, Member)
+    .outerjoin(
+        Member,
+        (col(Member.community_id) == Community.id) & (Member.platform_id == bindparam("pid")),
+    )
+    .where(Community.key == bindparam("key"))
+)
+_CHECKIN_DAY = select(CheckIn).where(
+    CheckIn.member_id == bindparam("member_id"), CheckIn.local_date == bindparam("day")
+)
+CHECKIN_UNGROUPED = _CHECKIN_DAY.where(col(CheckIn.group_id).is_(None))
+CHECKIN_IN_GROUP = _CHECKIN_DAY.where(CheckIn.group_id == bindparam("group_id"))
+STREAK_HISTORY = union_all(
+    select(literal(0), col(CheckIn.local_date), col(CheckIn.local_date)).where(
+        CheckIn.member_id == bindparam("member_id")
+    ),
+    select(literal(1), col(AwayPeriod.start), col(AwayPeriod.end)).where(
+        AwayPeriod.member_id == bindparam("member_id")
+    ),
+)
+
+
 def _table(model: Any) -> Table:
     """The Core table of a model, for bulk UPDATE and DELETE statements."""
     return cast(Table, model.__table__)
@@ -51,6 +77,15 @@ class SqlStore:
         self.session.flush()
         return row
 
+    def _rows(self, query: Any, params: dict[str, Any] | None = None) -> list[Any]:
+        """Plain rows (attribute access by column) for what is shown, not changed.
+
+        Core execution skips the ORM's per-row object building, the largest cost of a
+        listing (bench/core.py); pending ORM changes are flushed first so reads see them.
+        """
+        self.session.flush()
+        return list(self.session.connection().execute(query, params or {}).all())
+
     def _locked(self, query: Any) -> Any:
         return query.with_for_update() if self.lock_rows else query
 
@@ -59,14 +94,7 @@ class SqlStore:
         self, key: str, platform_id: str
     ) -> tuple[Community | None, Member | None]:
         """One round trip for what every command needs first."""
-        row = self.session.exec(
-            select(Community, Member)
-            .outerjoin(
-                Member,
-                (col(Member.community_id) == Community.id) & (Member.platform_id == platform_id),
-            )
-            .where(Community.key == key)
-        ).first()
+        row = self.session.execute(COMMUNITY_AND_MEMBER, {"key": key, "pid": platform_id}).first()
         return (row[0], row[1]) if row else (None, None)
 
     def community(self, key: str) -> Community | None:
@@ -182,30 +210,20 @@ class SqlStore:
 
     def groups_page(
         self, community_id: int, *, visible_to: int, offset: int, limit: int
-    ) -> tuple[list[tuple[StudyGroup, int]], int]:
-        mine = select(Membership.group_id).where(Membership.member_id == visible_to)
+    ) -> tuple[list[Any], int]:
+        """One page of listed groups as rows with a ``size`` column, and the total."""
+        g = _table(StudyGroup)
+        m = _table(Membership)
+        mine = select(m.c.group_id).where(m.c.member_id == visible_to)
         visible = (
-            StudyGroup.community_id == community_id,
-            col(StudyGroup.archived_at).is_(None),
-            col(StudyGroup.private).is_(False) | col(StudyGroup.id).in_(mine),
+            g.c.community_id == community_id,
+            g.c.archived_at.is_(None),
+            g.c.private.is_(False) | g.c.id.in_(mine),
         )
-        total = self.session.execute(
-            select(func.count()).select_from(StudyGroup).where(*visible)
-        ).scalar_one()
-        members = (
-            select(Membership.group_id, func.count().label("n"))
-            .group_by(col(Membership.group_id))
-            .subquery()
-        )
-        rows = self.session.exec(
-            select(StudyGroup, func.coalesce(members.c.n, 0))
-            .outerjoin(members, members.c.group_id == StudyGroup.id)
-            .where(*visible)
-            .order_by(col(StudyGroup.name_key))
-            .offset(offset)
-            .limit(limit)
-        )
-        return [(group, int(count)) for group, count in rows], int(total)
+        total = self._rows(select(func.count()).select_from(g).where(*visible))[0][0]
+        size = select(func.count()).where(m.c.group_id == g.c.id).scalar_subquery()
+        page = sa_select(g, size.label("size")).where(*visible).order_by(g.c.name_key)
+        return self._rows(page.offset(offset).limit(limit)), int(total)
 
     def group_size(self, group_id: int) -> int:
         counted = (
@@ -222,14 +240,15 @@ class SqlStore:
         )
         return [(m, role) for m, role in rows]
 
-    def groups_of(self, member_id: int) -> list[tuple[StudyGroup, str]]:
-        rows = self.session.exec(
-            select(StudyGroup, Membership.role)
-            .join(Membership, col(Membership.group_id) == StudyGroup.id)
-            .where(Membership.member_id == member_id, col(StudyGroup.archived_at).is_(None))
-            .order_by(StudyGroup.name_key)
+    def groups_of(self, member_id: int) -> list[Any]:
+        """Rows (name, role) of the open groups a member is in."""
+        g, m = _table(StudyGroup), _table(Membership)
+        return self._rows(
+            select(g.c.name, m.c.role)
+            .join(m, m.c.group_id == g.c.id)
+            .where(m.c.member_id == member_id, g.c.archived_at.is_(None))
+            .order_by(g.c.name_key)
         )
-        return [(g, role) for g, role in rows]
 
     def membership(self, group_id: int, member_id: Any) -> Membership | None:
         return self.session.exec(
@@ -260,11 +279,9 @@ class SqlStore:
 
     # -- check-ins and away time ------------------------------------------------------------
     def checkin(self, member_id: int, day: date, group_id: int | None) -> CheckIn | None:
-        query = select(CheckIn).where(CheckIn.member_id == member_id, CheckIn.local_date == day)
-        query = query.where(
-            col(CheckIn.group_id).is_(None) if group_id is None else CheckIn.group_id == group_id
-        )
-        return self.session.exec(query).first()
+        params = {"member_id": member_id, "day": day, "group_id": group_id}
+        query = CHECKIN_UNGROUPED if group_id is None else CHECKIN_IN_GROUP
+        return self.session.execute(query, params).scalars().first()
 
     def add_checkin(
         self,
@@ -292,12 +309,16 @@ class SqlStore:
             )
         )
 
-    def checkin_days(self, member_id: int) -> set[date]:
-        return set(
-            self.session.exec(
-                select(col(CheckIn.local_date)).where(CheckIn.member_id == member_id).distinct()
-            )
-        )
+    def streak_history(self, member_id: int) -> tuple[set[date], list[tuple[date, date]]]:
+        days: set[date] = set()
+        away: list[tuple[date, date]] = []
+        rows = self.session.connection().execute(STREAK_HISTORY, {"member_id": member_id})
+        for kind, first, last in rows:
+            if kind:
+                away.append((first, last))
+            else:
+                days.add(first)
+        return days, away
 
     def away_periods(self, member_id: int) -> list[AwayPeriod]:
         return list(
@@ -407,39 +428,38 @@ class SqlStore:
             )
         ).first()
 
-    def _open(self, community_id: int, topic_key: str | None) -> Any:
-        query = select(HelpRequest).where(
-            HelpRequest.community_id == community_id, HelpRequest.status == "open"
+    def open_requests(self, community_id: int, topic_key: str | None, *, limit: int) -> list[Any]:
+        """The oldest open requests as rows, with the asker's name as ``requester_name``."""
+        r, m = _table(HelpRequest), _table(Member)
+        query = sa_select(r, m.c.display_name.label("requester_name")).join(
+            m, m.c.id == r.c.requester_id
         )
-        return query if topic_key is None else query.where(HelpRequest.topic_key == topic_key)
-
-    def open_requests(
-        self, community_id: int, topic_key: str | None, *, limit: int
-    ) -> list[HelpRequest]:
-        query = self._open(community_id, topic_key)
-        order = (col(HelpRequest.created_at), col(HelpRequest.id))
-        return list(self.session.exec(query.order_by(*order).limit(limit)))
+        query = query.where(r.c.community_id == community_id, r.c.status == "open")
+        if topic_key is not None:
+            query = query.where(r.c.topic_key == topic_key)
+        return self._rows(query.order_by(r.c.created_at, r.c.id).limit(limit))
 
     def count_open_requests(self, community_id: int, topic_key: str | None) -> int:
-        counted = self._open(community_id, topic_key).with_only_columns(func.count())
-        return int(self.session.execute(counted).scalar_one())
+        r = _table(HelpRequest)
+        query = select(func.count()).where(r.c.community_id == community_id, r.c.status == "open")
+        if topic_key is not None:
+            query = query.where(r.c.topic_key == topic_key)
+        return int(self._rows(query)[0][0])
 
-    def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
-        return list(
-            self.session.exec(
-                select(HelpRequest)
-                .where(HelpRequest.requester_id == member_id, col(HelpRequest.status).in_(statuses))
-                .order_by(col(HelpRequest.created_at))
-            )
+    def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[Any]:
+        r = _table(HelpRequest)
+        return self._rows(
+            sa_select(r)
+            .where(r.c.requester_id == member_id, r.c.status.in_(statuses))
+            .order_by(r.c.created_at)
         )
 
-    def requests_claimed_by(self, member_id: int, *, statuses: Sequence[str]) -> list[HelpRequest]:
-        return list(
-            self.session.exec(
-                select(HelpRequest)
-                .where(HelpRequest.claimed_by == member_id, col(HelpRequest.status).in_(statuses))
-                .order_by(col(HelpRequest.created_at))
-            )
+    def requests_claimed_by(self, member_id: int, *, statuses: Sequence[str]) -> list[Any]:
+        r = _table(HelpRequest)
+        return self._rows(
+            sa_select(r)
+            .where(r.c.claimed_by == member_id, r.c.status.in_(statuses))
+            .order_by(r.c.created_at)
         )
 
     def thanks_exists(self, request_id: int, from_member_id: int) -> bool:
@@ -523,6 +543,12 @@ class SqlStore:
             )
         )
 
+    def count_reflections(self, member_id: int) -> int:
+        counted = (
+            select(func.count()).select_from(Reflection).where(Reflection.member_id == member_id)
+        )
+        return int(self.session.execute(counted).scalar_one())
+
     def custom_prompts(self, community_id: int, pack: str) -> list[str]:
         return list(
             self.session.exec(
@@ -565,7 +591,7 @@ class SqlStore:
 
         return {
             "profile": me.model_dump(mode="json", exclude={"name_key"}),
-            "groups": [{"group": g.name, "role": role} for g, role in self.groups_of(member_id)],
+            "groups": [{"group": name, "role": role} for name, role in self.groups_of(member_id)],
             "checkins": rows(CheckIn, CheckIn.member_id == member_id),
             "away_periods": rows(AwayPeriod, AwayPeriod.member_id == member_id),
             "tutor_offers": rows(TutorOffer, TutorOffer.member_id == member_id),

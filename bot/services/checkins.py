@@ -16,8 +16,7 @@ MOODS = {1: "rough", 2: "low", 3: "okay", 4: "good", 5: "great"}
 
 def member_streak(ctx: Context, member: MemberRecord) -> Streak:
     assert member.id is not None
-    days = ctx.store.checkin_days(member.id)
-    away = [(p.start, p.end) for p in ctx.store.away_periods(member.id)]
+    days, away = ctx.store.streak_history(member.id)
     return streak(days, away, ctx.today(member))
 
 

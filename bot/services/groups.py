@@ -72,8 +72,8 @@ def list_groups(ctx: Context, *, page: int | None) -> Reply:
         return Reply('No study groups yet. Start one: /group create "Linear Algebra" proofs')
     if not rows:
         raise UserError(f"There are only {-(-total // PAGE)} page(s) of groups; try /group list.")
-    items = tuple(_line(g, count) for g, count in rows)
-    buttons = tuple(join_button(g) for g, _ in rows if not g.private)[:LIST_BUTTONS]
+    items = tuple(_line(g, g.size) for g in rows)
+    buttons = tuple(join_button(g) for g in rows if not g.private)[:LIST_BUTTONS]
     shown = (
         f" Page {number} of {-(-total // PAGE)}: /group list --page {number + 1} for more."
         if total > number * PAGE

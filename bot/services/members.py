@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
-from bot.services.checkins import member_streak
+from bot.streaks import streak
 from bot.text import plural
 from bot.types import Button, Reply
 
@@ -19,29 +19,22 @@ DAYS = re.compile(r"^([0-9]+)d$", re.IGNORECASE)
 
 def show(ctx: Context) -> Reply:
     groups = ctx.store.groups_of(ctx.member_id)
-    current = member_streak(ctx, ctx.member)
+    days, periods = ctx.store.streak_history(ctx.member_id)
+    today = ctx.today()
+    current = streak(days, periods, today)
     asked = ctx.store.requests_of(ctx.member_id, statuses=("open", "claimed"))
     helping = ctx.store.requests_claimed_by(ctx.member_id, statuses=("claimed",))
-    reflections = ctx.store.reflections_of(ctx.member_id)
-    away = _current_away(ctx)
+    away = next(((start, end) for start, end in periods if start <= today <= end), None)
     fields = (
         ("Streak", f"{plural(current.current, 'day')} (longest {current.longest})"),
         ("Time zone", ctx.zone + ("" if ctx.member.timezone else " (community default)")),
-        ("Groups", ", ".join(f"{g.name} ({role})" for g, role in groups) or "none yet"),
+        ("Groups", ", ".join(f"{name} ({role})" for name, role in groups) or "none yet"),
         ("Open requests", ", ".join(f"#{r.id} {r.topic} ({r.status})" for r in asked) or "none"),
         ("Helping with", ", ".join(f"#{r.id} {r.topic}" for r in helping) or "nothing"),
-        ("Reflections", str(len(reflections))),
+        ("Reflections", str(ctx.store.count_reflections(ctx.member_id))),
         ("Away", f"until {zones.show_date(away[1])}" if away else "no"),
     )
     return Reply(f"Here is your Cohort, {ctx.member.display_name}.", title="You", fields=fields)
-
-
-def _current_away(ctx: Context) -> tuple[date, date] | None:
-    today = ctx.today()
-    for period in ctx.store.away_periods(ctx.member_id):
-        if period.start <= today <= period.end:
-            return period.start, period.end
-    return None
 
 
 def set_timezone(ctx: Context, *, zone: str) -> Reply:

@@ -134,9 +134,8 @@ def queue(ctx: Context, *, topic: str | None) -> Reply:
         if len(shown) < QUEUE_SHOWN
         else ctx.store.count_open_requests(ctx.community_id, key)
     )
-    names = ctx.store.member_names([r.requester_id for r in shown])
     items = tuple(
-        f"#{r.id} {r.topic} - {names.get(r.requester_id, 'someone')}: {shorten(r.details, 80)} "
+        f"#{r.id} {r.topic} - {r.requester_name}: {shorten(r.details, 80)} "
         f"(waiting {zones.show_duration(ctx.now - r.created_at)})"
         for r in shown
     )

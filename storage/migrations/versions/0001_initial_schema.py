@@ -143,6 +143,11 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_request_community_status", ["community_id", "status", "created_at"], unique=False
         )
+        batch_op.create_index(
+            "ix_request_community_topic",
+            ["community_id", "topic_key", "status", "created_at"],
+            unique=False,
+        )
 
     op.create_table(
         "reflection",
@@ -316,6 +321,7 @@ def downgrade() -> None:
 
     op.drop_table("reflection")
     with op.batch_alter_table("help_request", schema=None) as batch_op:
+        batch_op.drop_index("ix_request_community_topic")
         batch_op.drop_index("ix_request_community_status")
         batch_op.drop_index(batch_op.f("ix_help_request_requester_id"))
         batch_op.drop_index(batch_op.f("ix_help_request_claimed_by"))
