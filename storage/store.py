@@ -11,7 +11,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, delete, func, literal, union_all, update
+from sqlalchemy import (
+    CursorResult,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    union_all,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -47,11 +59,33 @@ COMMUNITY_AND_MEMBER = (
     )
     .where(Community.key == bindparam("key"))
 )
-_CHECKIN_DAY = select(CheckIn).where(
-    CheckIn.member_id == bindparam("member_id"), CheckIn.local_date == bindparam("day")
+_C = CheckIn.__table__.c  # type: ignore[attr-defined]
+_SAME_DAY = (_C.member_id == bindparam("p_member_id")) & (_C.local_date == bindparam("p_day"))
+_MERGE = {
+    "mood": func.coalesce(bindparam("p_mood", type_=Integer), _C.mood),
+    "progress": func.coalesce(bindparam("p_progress", type_=String), _C.progress),
+    "blockers": func.coalesce(bindparam("p_blockers", type_=String), _C.blockers),
+    "updated_at": bindparam("p_now", type_=_C.updated_at.type),
+}
+UPDATE_CHECKIN_UNGROUPED = (
+    update(CheckIn.__table__).where(_SAME_DAY & _C.group_id.is_(None)).values(**_MERGE)  # type: ignore[attr-defined]
 )
-CHECKIN_UNGROUPED = _CHECKIN_DAY.where(col(CheckIn.group_id).is_(None))
-CHECKIN_IN_GROUP = _CHECKIN_DAY.where(CheckIn.group_id == bindparam("group_id"))
+UPDATE_CHECKIN_IN_GROUP = (
+    update(CheckIn.__table__)  # type: ignore[attr-defined]
+    .where(_SAME_DAY & (_C.group_id == bindparam("p_group_id")))
+    .values(**_MERGE)
+)
+INSERT_CHECKIN = insert(CheckIn.__table__).values(  # type: ignore[attr-defined]
+    community_id=bindparam("p_community_id"),
+    member_id=bindparam("p_member_id"),
+    group_id=bindparam("p_group_id"),
+    local_date=bindparam("p_day"),
+    mood=bindparam("p_mood"),
+    progress=bindparam("p_progress"),
+    blockers=bindparam("p_blockers"),
+    created_at=bindparam("p_now"),
+    updated_at=bindparam("p_now"),
+)
 STREAK_HISTORY = union_all(
     select(literal(0), col(CheckIn.local_date), col(CheckIn.local_date)).where(
         CheckIn.member_id == bindparam("member_id")
@@ -278,12 +312,7 @@ class SqlStore:
         return bool(cast(CursorResult[Any], result).rowcount)
 
     # -- check-ins and away time ------------------------------------------------------------
-    def checkin(self, member_id: int, day: date, group_id: int | None) -> CheckIn | None:
-        params = {"member_id": member_id, "day": day, "group_id": group_id}
-        query = CHECKIN_UNGROUPED if group_id is None else CHECKIN_IN_GROUP
-        return self.session.execute(query, params).scalars().first()
-
-    def add_checkin(
+    def save_checkin(
         self,
         community_id: int,
         member_id: int,
@@ -294,20 +323,26 @@ class SqlStore:
         progress: str | None,
         blockers: str | None,
         now: datetime,
-    ) -> None:
-        self._add(
-            CheckIn(
-                community_id=community_id,
-                member_id=member_id,
-                group_id=group_id,
-                local_date=day,
-                mood=mood,
-                progress=progress,
-                blockers=blockers,
-                created_at=now,
-                updated_at=now,
-            )
-        )
+    ) -> bool:
+        """Record the day's check-in; a second one that day keeps what it does not replace.
+
+        Returns True when an earlier check-in of that day was updated.
+        """
+        values = {
+            "p_member_id": member_id,
+            "p_day": day,
+            "p_group_id": group_id,
+            "p_mood": mood,
+            "p_progress": progress,
+            "p_blockers": blockers,
+            "p_now": now,
+        }
+        conn = self.session.connection()
+        statement = UPDATE_CHECKIN_UNGROUPED if group_id is None else UPDATE_CHECKIN_IN_GROUP
+        if cast(CursorResult[Any], conn.execute(statement, values)).rowcount:
+            return True
+        conn.execute(INSERT_CHECKIN, {**values, "p_community_id": community_id})
+        return False
 
     def streak_history(self, member_id: int) -> tuple[set[date], list[tuple[date, date]]]:
         days: set[date] = set()

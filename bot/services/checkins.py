@@ -30,25 +30,17 @@ def check_in(
         )
     group_id, label = _group_scope(ctx, group)
     today = ctx.today()
-    existing = ctx.store.checkin(ctx.member_id, today, group_id)
-    if existing is None:
-        ctx.store.add_checkin(
-            ctx.community_id,
-            ctx.member_id,
-            group_id,
-            today,
-            mood=mood,
-            progress=progress,
-            blockers=blockers,
-            now=ctx.now,
-        )
-        verb = "Checked in"
-    else:
-        existing.mood = mood if mood is not None else existing.mood
-        existing.progress = progress or existing.progress
-        existing.blockers = blockers or existing.blockers
-        existing.updated_at = ctx.now
-        verb = "Updated today's check-in"
+    updated = ctx.store.save_checkin(
+        ctx.community_id,
+        ctx.member_id,
+        group_id,
+        today,
+        mood=mood,
+        progress=progress or None,
+        blockers=blockers or None,
+        now=ctx.now,
+    )
+    verb = "Updated today's check-in" if updated else "Checked in"
     current = member_streak(ctx, ctx.member)
     fields = [
         ("Streak", plural(current.current, "day")),
