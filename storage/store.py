@@ -7,6 +7,7 @@ joins, a request someone claims) are locked with ``FOR UPDATE`` so concurrent wo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
@@ -96,6 +97,11 @@ STREAK_HISTORY = union_all(
 )
 
 
+@functools.cache
+def _inserts(model: Any) -> Any:
+    return insert(_table(model))
+
+
 def _table(model: Any) -> Table:
     """The Core table of a model, for bulk UPDATE and DELETE statements."""
     return cast(Table, model.__table__)
@@ -119,6 +125,14 @@ class SqlStore:
         """
         self.session.flush()
         return list(self.session.connection().execute(query, params or {}).all())
+
+    def _insert(self, model: Any, **values: Any) -> int:
+        """INSERT one row through Core (no ORM flush) and return its primary key."""
+        self.session.flush()
+        result = self.session.connection().execute(_inserts(model), values)
+        key = cast(CursorResult[Any], result).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def _locked(self, query: Any) -> Any:
         return query.with_for_update() if self.lock_rows else query
@@ -200,10 +214,11 @@ class SqlStore:
         ).first()
         if seen is not None:
             return False
-        self._add(
-            HandledInvocation(
-                community_id=community_id, invocation_id=invocation_id, handled_at=now
-            )
+        self._insert(
+            HandledInvocation,
+            community_id=community_id,
+            invocation_id=invocation_id,
+            handled_at=now,
         )
         return True
 
@@ -265,14 +280,15 @@ class SqlStore:
         )
         return int(self.session.execute(counted).scalar_one())
 
-    def group_members(self, group_id: int) -> list[tuple[Member, str]]:
-        rows = self.session.exec(
-            select(Member, Membership.role)
-            .join(Membership, col(Membership.member_id) == Member.id)
-            .where(Membership.group_id == group_id)
-            .order_by(col(Membership.joined_at), col(Membership.id))
+    def group_members(self, group_id: int) -> list[Any]:
+        """Rows (id, display_name, role), in joining order."""
+        m, ms = _table(Member), _table(Membership)
+        return self._rows(
+            sa_select(m.c.id, m.c.display_name, ms.c.role)
+            .join(ms, ms.c.member_id == m.c.id)
+            .where(ms.c.group_id == group_id)
+            .order_by(ms.c.joined_at, ms.c.id)
         )
-        return [(m, role) for m, role in rows]
 
     def groups_of(self, member_id: int) -> list[Any]:
         """Rows (name, role) of the open groups a member is in."""
@@ -284,24 +300,31 @@ class SqlStore:
             .order_by(g.c.name_key)
         )
 
-    def membership(self, group_id: int, member_id: Any) -> Membership | None:
-        return self.session.exec(
-            select(Membership).where(
-                Membership.group_id == group_id, Membership.member_id == member_id
-            )
-        ).first()
+    def role_in(self, group_id: int, member_id: int) -> str | None:
+        ms = _table(Membership)
+        rows = self._rows(
+            sa_select(ms.c.role).where(ms.c.group_id == group_id, ms.c.member_id == member_id)
+        )
+        return rows[0][0] if rows else None
+
+    def set_role(self, group_id: int, member_id: int, role: str) -> None:
+        ms = _table(Membership)
+        self.session.execute(
+            update(ms)
+            .where(ms.c.group_id == group_id, ms.c.member_id == member_id)
+            .values(role=role)
+        )
 
     def add_membership(
         self, community_id: int, group_id: int, member_id: int, role: str, now: datetime
     ) -> None:
-        self._add(
-            Membership(
-                community_id=community_id,
-                group_id=group_id,
-                member_id=member_id,
-                role=role,
-                joined_at=now,
-            )
+        self._insert(
+            Membership,
+            community_id=community_id,
+            group_id=group_id,
+            member_id=member_id,
+            role=role,
+            joined_at=now,
         )
 
     def remove_membership(self, group_id: int, member_id: int) -> bool:
@@ -365,7 +388,9 @@ class SqlStore:
         )
 
     def add_away(self, community_id: int, member_id: int, start: date, end: date) -> None:
-        self._add(AwayPeriod(community_id=community_id, member_id=member_id, start=start, end=end))
+        self._insert(
+            AwayPeriod, community_id=community_id, member_id=member_id, start=start, end=end
+        )
 
     def remove_away(self, period: Any) -> None:
         self.session.delete(period)
@@ -383,14 +408,13 @@ class SqlStore:
     def add_offer(
         self, community_id: int, member_id: int, topic: str, topic_key: str, now: datetime
     ) -> None:
-        self._add(
-            TutorOffer(
-                community_id=community_id,
-                member_id=member_id,
-                topic=topic,
-                topic_key=topic_key,
-                created_at=now,
-            )
+        self._insert(
+            TutorOffer,
+            community_id=community_id,
+            member_id=member_id,
+            topic=topic,
+            topic_key=topic_key,
+            created_at=now,
         )
 
     def remove_offer(self, member_id: int, topic_key: str) -> bool:
@@ -400,33 +424,27 @@ class SqlStore:
         )
         return bool(cast(CursorResult[Any], result).rowcount)
 
-    def offers_matching(self, community_id: int, text: str) -> list[TopicOffer]:
-        contained = (
-            func.strpos(text, TutorOffer.topic_key)
-            if self.session.get_bind().dialect.name == "postgresql"
-            else func.instr(text, TutorOffer.topic_key)
-        )
-        rows = self.session.exec(
-            select(
-                col(TutorOffer.topic),
-                col(TutorOffer.topic_key),
-                col(TutorOffer.member_id),
-                col(Member.display_name),
-            )
-            .join(Member, col(Member.id) == TutorOffer.member_id)
-            .where(TutorOffer.community_id == community_id, contained > 0)
-            .order_by(col(TutorOffer.topic_key), col(Member.name_key))
+    def offers_for_topics(self, community_id: int, topic_keys: Sequence[str]) -> list[TopicOffer]:
+        """Offers whose topic is one of ``topic_keys``, with the tutor's name."""
+        if not topic_keys:
+            return []
+        o, m = _table(TutorOffer), _table(Member)
+        rows = self._rows(
+            sa_select(o.c.topic, o.c.topic_key, o.c.member_id, m.c.display_name)
+            .join(m, m.c.id == o.c.member_id)
+            .where(o.c.community_id == community_id, o.c.topic_key.in_(set(topic_keys)))
+            .order_by(o.c.topic_key, m.c.name_key)
         )
         return [TopicOffer(*row) for row in rows]
 
-    def tutors_for(self, community_id: int, topic_key: str) -> list[Member]:
-        return list(
-            self.session.exec(
-                select(Member)
-                .join(TutorOffer, col(TutorOffer.member_id) == Member.id)
-                .where(TutorOffer.community_id == community_id, TutorOffer.topic_key == topic_key)
-                .order_by(Member.name_key)
-            )
+    def tutors_for(self, community_id: int, topic_key: str) -> list[Any]:
+        """Rows (id, platform_id, forgotten) of the members offering a topic."""
+        m, o = _table(Member), _table(TutorOffer)
+        return self._rows(
+            sa_select(m.c.id, m.c.platform_id, m.c.forgotten)
+            .join(o, o.c.member_id == m.c.id)
+            .where(o.c.community_id == community_id, o.c.topic_key == topic_key)
+            .order_by(m.c.name_key)
         )
 
     def add_request(
@@ -439,17 +457,17 @@ class SqlStore:
         details: str,
         channel: str,
         now: datetime,
-    ) -> HelpRequest:
-        return self._add(
-            HelpRequest(
-                community_id=community_id,
-                requester_id=member_id,
-                topic=topic,
-                topic_key=topic_key,
-                details=details,
-                channel=channel,
-                created_at=now,
-            )
+    ) -> int:
+        return self._insert(
+            HelpRequest,
+            community_id=community_id,
+            requester_id=member_id,
+            topic=topic,
+            topic_key=topic_key,
+            details=details,
+            channel=channel,
+            status="open",
+            created_at=now,
         )
 
     def request(self, community_id: int, request_id: int) -> HelpRequest | None:
@@ -516,24 +534,26 @@ class SqlStore:
         message: str | None,
         now: datetime,
     ) -> None:
-        self._add(
-            Thanks(
-                community_id=community_id,
-                request_id=request_id,
-                from_member_id=from_member_id,
-                to_member_id=to_member_id,
-                message=message,
-                created_at=now,
-            )
+        self._insert(
+            Thanks,
+            community_id=community_id,
+            request_id=request_id,
+            from_member_id=from_member_id,
+            to_member_id=to_member_id,
+            message=message,
+            created_at=now,
         )
 
     # -- reflections and prompts ------------------------------------------------------------
-    def latest_prompt_post(self, community_id: int, channel: str) -> PromptPost | None:
-        return self.session.exec(
-            select(PromptPost)
-            .where(PromptPost.community_id == community_id, PromptPost.channel == channel)
-            .order_by(col(PromptPost.posted_at).desc(), col(PromptPost.id).desc())
-        ).first()
+    def latest_prompt_post(self, community_id: int, channel: str) -> Any | None:
+        p = _table(PromptPost)
+        rows = self._rows(
+            sa_select(p.c.id, p.c.text)
+            .where(p.c.community_id == community_id, p.c.channel == channel)
+            .order_by(p.c.posted_at.desc(), p.c.id.desc())
+            .limit(1)
+        )
+        return rows[0] if rows else None
 
     def add_prompt_post(
         self, community_id: int, channel: str, text: str, pack: str, now: datetime
@@ -556,17 +576,16 @@ class SqlStore:
         prompt_text: str | None,
         now: datetime,
     ) -> None:
-        self._add(
-            Reflection(
-                community_id=community_id,
-                member_id=member_id,
-                text=text,
-                visibility=visibility,
-                channel=channel,
-                prompt_post_id=prompt_post_id,
-                prompt_text=prompt_text,
-                created_at=now,
-            )
+        self._insert(
+            Reflection,
+            community_id=community_id,
+            member_id=member_id,
+            text=text,
+            visibility=visibility,
+            channel=channel,
+            prompt_post_id=prompt_post_id,
+            prompt_text=prompt_text,
+            created_at=now,
         )
 
     def reflections_of(self, member_id: int) -> list[Reflection]:
@@ -605,14 +624,13 @@ class SqlStore:
     def add_custom_prompt(
         self, community_id: int, pack: str, text: str, created_by: int, now: datetime
     ) -> None:
-        self._add(
-            CustomPrompt(
-                community_id=community_id,
-                pack=pack,
-                text=text,
-                created_by=created_by,
-                created_at=now,
-            )
+        self._insert(
+            CustomPrompt,
+            community_id=community_id,
+            pack=pack,
+            text=text,
+            created_by=created_by,
+            created_at=now,
         )
 
     # -- member data -----------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def _group_scope(ctx: Context, group: str | None) -> tuple[int | None, str]:
     if not group:
         return None, ""
     found = find_group(ctx, group)
-    if ctx.store.membership(found.id, ctx.member_id) is None:
+    if ctx.store.role_in(found.id, ctx.member_id) is None:
         raise UserError(
             f'You are not in {found.name}. Join it first with /group join "{found.name}".'
         )
@@ -66,7 +66,7 @@ def _group_scope(ctx: Context, group: str | None) -> tuple[int | None, str]:
 
 def _tutor_hint(ctx: Context, blockers: str) -> tuple[str, ...]:
     """Tutors whose topic appears in the blockers, and the request that would ask them."""
-    offers = ctx.store.offers_matching(ctx.community_id, normalise_key(blockers))
+    offers = ctx.store.offers_for_topics(ctx.community_id, topic_candidates(blockers))
     matches = [t for t in offers if t.member_id != ctx.member_id]
     if not matches:
         return (
@@ -87,6 +87,24 @@ def _tutor_hint(ctx: Context, blockers: str) -> tuple[str, ...]:
 
 def _quote(topic: str) -> str:
     return f'"{topic}"' if " " in topic else topic
+
+
+WORD_EDGES = ".,;:!?()[]{}<>\"'“”‘’"
+MAX_TOPIC_WORDS = 5
+
+
+def topic_candidates(text: str) -> list[str]:
+    """Every run of up to five words, as a topic key: what a blocker could be 'about'.
+
+    Topics match on whole words, so "sql" matches "my SQL joins" but not "postgresql".
+    """
+    words = [w.strip(WORD_EDGES) for w in normalise_key(text).split()]
+    words = [w for w in words if w]
+    return [
+        " ".join(words[i : i + n])
+        for n in range(1, MAX_TOPIC_WORDS + 1)
+        for i in range(len(words) - n + 1)
+    ]
 
 
 def _unquote(text: str) -> str:

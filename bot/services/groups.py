@@ -96,7 +96,7 @@ def _line(group: GroupRecord, count: int) -> str:
 
 def join(ctx: Context, *, name: str) -> Reply:
     group = find_group(ctx, name)
-    if ctx.store.membership(group.id, ctx.member_id) is not None:
+    if ctx.store.role_in(group.id, ctx.member_id) is not None:
         raise UserError(f"You are already in {group.name}.")
     count = ctx.store.group_size(group.id)
     if group.capacity is not None and count >= group.capacity:
@@ -125,8 +125,8 @@ def info(ctx: Context, *, name: str) -> Reply:
     fields = [("Members", size), ("Visibility", "private" if group.private else "listed")]
     if group.topic:
         fields.insert(0, ("Topic", group.topic))
-    items = tuple(f"{m.display_name} - {role}" for m, role in members)
-    mine = any(m.id == ctx.member_id for m, _ in members)
+    items = tuple(f"{m.display_name} - {m.role}" for m in members)
+    mine = any(m.id == ctx.member_id for m in members)
     buttons = () if mine or group.private else (join_button(group),)
     return Reply(
         f"Created {ctx.show(group.created_at)}.",
@@ -149,16 +149,14 @@ def archive(ctx: Context, *, name: str) -> Reply:
 
 def set_role(ctx: Context, *, name: str, member: MemberRef, role: str) -> Reply:
     group = find_group(ctx, name)
-    mine = ctx.store.membership(group.id, ctx.member_id)
-    if not ctx.is_organiser and (mine is None or mine.role != "facilitator"):
+    if not ctx.is_organiser and ctx.store.role_in(group.id, ctx.member_id) != "facilitator":
         raise UserError(f"Only a facilitator of {group.name} or an organiser can give roles.")
     target = ctx.resolve_member(member)
     assert target.id is not None
-    membership = ctx.store.membership(group.id, target.id)
-    if membership is None:
+    if ctx.store.role_in(group.id, target.id) is None:
         raise UserError(
             f"{target.display_name} is not in {group.name}; they can join with "
             f'/group join "{group.name}".'
         )
-    membership.role = role
+    ctx.store.set_role(group.id, target.id, role)
     return Reply(f"{target.display_name} is now {role} of {group.name}.")

@@ -61,22 +61,22 @@ def _request(ctx: Context, request_id: int) -> RequestRecord:
     return found
 
 
-def _buttons(request: RequestRecord, *names: str) -> tuple[Button, ...]:
+def _buttons(request_id: int, *names: str) -> tuple[Button, ...]:
     made = {
         "claim": Button(
-            f"Claim #{request.id}",
-            f"tutor.claim:{request.id}",
-            f"/tutor claim {request.id}",
+            f"Claim #{request_id}",
+            f"tutor.claim:{request_id}",
+            f"/tutor claim {request_id}",
             "primary",
         ),
         "done": Button(
-            f"Done #{request.id}",
-            f"tutor.done:{request.id}",
-            f"/tutor done {request.id}",
+            f"Done #{request_id}",
+            f"tutor.done:{request_id}",
+            f"/tutor done {request_id}",
             "primary",
         ),
         "thank": Button(
-            "Say thanks", f"tutor.thank:{request.id}", f"/tutor thank {request.id}", "secondary"
+            "Say thanks", f"tutor.thank:{request_id}", f"/tutor thank {request_id}", "secondary"
         ),
     }
     return tuple(made[n] for n in names)
@@ -84,7 +84,7 @@ def _buttons(request: RequestRecord, *names: str) -> tuple[Button, ...]:
 
 def request(ctx: Context, *, topic: str, details: str) -> Reply:
     topic = clean_name(topic)
-    made = ctx.store.add_request(
+    request_id = ctx.store.add_request(
         ctx.community_id,
         ctx.member_id,
         topic=topic,
@@ -102,10 +102,10 @@ def request(ctx: Context, *, topic: str, details: str) -> Reply:
     if tutors:
         ctx.post(
             f"{ctx.member.display_name} asks for help with {topic}: {details}",
-            title=f"Help request #{made.id}: {topic}",
+            title=f"Help request #{request_id}: {topic}",
             kind="tutor_alert",
             to_members=tuple(t.platform_id for t in tutors),
-            buttons=_buttons(made, "claim"),
+            buttons=_buttons(request_id, "claim"),
         )
     alerted = (
         (
@@ -116,9 +116,9 @@ def request(ctx: Context, *, topic: str, details: str) -> Reply:
         else (f"no one offers {topic} yet, so it waits in the queue for anyone")
     )
     return Reply(
-        f"Request #{made.id} is number {position} in the queue; {alerted}. "
-        f"Withdraw it with /tutor cancel {made.id}.",
-        title=f"Help request #{made.id}",
+        f"Request #{request_id} is number {position} in the queue; {alerted}. "
+        f"Withdraw it with /tutor cancel {request_id}.",
+        title=f"Help request #{request_id}",
         fields=(("Topic", topic),),
     )
 
@@ -141,7 +141,7 @@ def queue(ctx: Context, *, topic: str | None) -> Reply:
     )
     more = f" Showing the oldest {QUEUE_SHOWN}." if total > QUEUE_SHOWN else ""
     buttons = tuple(
-        b for r in shown[:5] if r.requester_id != ctx.member_id for b in _buttons(r, "claim")
+        b for r in shown[:5] if r.requester_id != ctx.member_id for b in _buttons(r.id, "claim")
     )
     return Reply(
         f"{plural(total, 'open request')}, oldest first.{more}",
@@ -173,7 +173,7 @@ def claim(ctx: Context, *, id: int) -> Reply:
         f"You claimed #{id} ({req.topic}) from {requester.display_name}: "
         f"{req.details}\nWhen you're done: /tutor done {id}",
         title=f"Claimed #{id}",
-        buttons=_buttons(req, "done"),
+        buttons=_buttons(req.id, "done"),
     )
 
 
@@ -192,7 +192,7 @@ def done(ctx: Context, *, id: int, notes: str | None) -> Reply:
             f"{ctx.member.display_name} marked #{id} ({req.topic}) as resolved."
             f"{' Notes: ' + notes if notes else ''} Say thanks: /tutor thank {id}",
             to_members=(requester.platform_id,),
-            buttons=_buttons(req, "thank"),
+            buttons=_buttons(req.id, "thank"),
         )
     return Reply(f"#{id} ({req.topic}) is resolved. Thank you for closing the loop.")
 
