@@ -44,6 +44,17 @@ from storage.models import (
     Thanks,
     TutorOffer,
 )
+from storage.records import (
+    COMMUNITY,
+    COMMUNITY_AND_MEMBER,
+    COMMUNITY_COLUMNS,
+    MEMBER,
+    MEMBER_COLUMNS,
+    CommunityRow,
+    MemberRow,
+    community_row,
+    member_row,
+)
 
 FORGOTTEN_NAME = "a former member"
 MAX_ID = 2**31 - 1
@@ -52,14 +63,6 @@ BLOCKERS_SHOWN = 5  # INTEGER primary keys on PostgreSQL
 
 # Statements on every command's path are built once: building a where clause and its cache
 # key costs more than SQLite's own work for these (bench/core.py, cProfile).
-COMMUNITY_AND_MEMBER = (
-    select(Community, Member)
-    .outerjoin(
-        Member,
-        (col(Member.community_id) == Community.id) & (Member.platform_id == bindparam("pid")),
-    )
-    .where(Community.key == bindparam("key"))
-)
 _C = CheckIn.__table__.c  # type: ignore[attr-defined]
 _SAME_DAY = (_C.member_id == bindparam("p_member_id")) & (_C.local_date == bindparam("p_day"))
 _MERGE = {
@@ -140,70 +143,108 @@ class SqlStore:
     # -- communities and members ---------------------------------------------------------
     def community_and_member(
         self, key: str, platform_id: str
-    ) -> tuple[Community | None, Member | None]:
+    ) -> tuple[CommunityRow | None, MemberRow | None]:
         """One round trip for what every command needs first."""
-        row = self.session.execute(COMMUNITY_AND_MEMBER, {"key": key, "pid": platform_id}).first()
-        return (row[0], row[1]) if row else (None, None)
+        row = self._rows(COMMUNITY_AND_MEMBER, {"key": key, "pid": platform_id})
+        if not row:
+            return None, None
+        return community_row(row[0]), member_row(row[0], "m_")
 
-    def community(self, key: str) -> Community | None:
-        return self.session.exec(select(Community).where(Community.key == key)).first()
+    def community(self, key: str) -> CommunityRow | None:
+        rows = self._rows(sa_select(*COMMUNITY_COLUMNS).where(COMMUNITY.c.key == key))
+        return community_row(rows[0]) if rows else None
 
-    def add_community(self, key: str, name: str, now: datetime) -> Community:
-        return self._add(Community(key=key, name=name, created_at=now))
+    def add_community(self, key: str, name: str, now: datetime) -> CommunityRow:
+        new_id = self._insert(
+            Community,
+            key=key,
+            name=name,
+            timezone="UTC",
+            reflections_default="shared",
+            created_at=now,
+        )
+        return CommunityRow(new_id, key, name, "UTC", "shared")
 
-    def member(self, member_id: int) -> Member:
-        found = self.session.get(Member, member_id)
-        assert found is not None, member_id
+    def update_community(
+        self,
+        community: CommunityRow,
+        *,
+        timezone: str | None = None,
+        reflections_default: str | None = None,
+    ) -> None:
+        changes = {
+            k: v
+            for k, v in (("timezone", timezone), ("reflections_default", reflections_default))
+            if v
+        }
+        if changes:
+            self.session.execute(
+                update(COMMUNITY).where(COMMUNITY.c.id == community.id).values(**changes)
+            )
+            for name, value in changes.items():
+                setattr(community, name, value)
+
+    def _members(self, *where: Any) -> list[MemberRow]:
+        rows = self._rows(sa_select(*MEMBER_COLUMNS).where(*where).order_by(MEMBER.c.name_key))
+        return [m for m in (member_row(r) for r in rows) if m is not None]
+
+    def member(self, member_id: int) -> MemberRow:
+        (found,) = self._members(MEMBER.c.id == member_id)
         return found
 
-    def member_by_platform_id(self, community_id: int, platform_id: str) -> Member | None:
-        return self.session.exec(
-            select(Member).where(
-                Member.community_id == community_id, Member.platform_id == platform_id
-            )
-        ).first()
+    def member_by_platform_id(self, community_id: int, platform_id: str) -> MemberRow | None:
+        found = self._members(
+            MEMBER.c.community_id == community_id, MEMBER.c.platform_id == platform_id
+        )
+        return found[0] if found else None
 
-    def members_by_name(self, community_id: int, name_key: str) -> list[Member]:
-        return list(
-            self.session.exec(
-                select(Member).where(
-                    Member.community_id == community_id,
-                    Member.name_key == name_key,
-                    col(Member.forgotten).is_(False),
-                )
-            )
+    def members_by_name(self, community_id: int, name_key: str) -> list[MemberRow]:
+        return self._members(
+            MEMBER.c.community_id == community_id,
+            MEMBER.c.name_key == name_key,
+            MEMBER.c.forgotten.is_(False),
         )
 
     def member_names(self, member_ids: Sequence[int]) -> dict[int, str]:
         if not member_ids:
             return {}
-        rows = self.session.exec(
-            select(Member.id, Member.display_name).where(col(Member.id).in_(set(member_ids)))
+        rows = self._rows(
+            sa_select(MEMBER.c.id, MEMBER.c.display_name).where(MEMBER.c.id.in_(set(member_ids)))
         )
-        return {mid: name for mid, name in rows if mid is not None}
+        return {mid: name for mid, name in rows}
 
-    def add_member(self, community_id: int, platform_id: str, name: str, now: datetime) -> Member:
-        return self._add(
-            Member(
-                community_id=community_id,
-                platform_id=platform_id,
-                display_name=name,
-                name_key=name.casefold(),
-                created_at=now,
-            )
+    def add_member(
+        self, community_id: int, platform_id: str, name: str, now: datetime
+    ) -> MemberRow:
+        new_id = self._insert(
+            Member,
+            community_id=community_id,
+            platform_id=platform_id,
+            display_name=name,
+            name_key=name.casefold(),
+            is_organiser=False,
+            forgotten=False,
+            created_at=now,
         )
+        return MemberRow(new_id, community_id, platform_id, name, None, False, False)
 
-    def rename_member(self, member: Any, name: str) -> None:
-        member.display_name, member.name_key = name, name.casefold()
+    def _update_member(self, member: MemberRow, **changes: Any) -> None:
+        self.session.execute(update(MEMBER).where(MEMBER.c.id == member.id).values(**changes))
+        for name, value in changes.items():
+            if hasattr(member, name):
+                setattr(member, name, value)
 
-    def organisers(self, community_id: int) -> list[Member]:
-        return list(
-            self.session.exec(
-                select(Member)
-                .where(Member.community_id == community_id, col(Member.is_organiser).is_(True))
-                .order_by(Member.name_key)
-            )
-        )
+    def rename_member(self, member: MemberRow, name: str) -> None:
+        self._update_member(member, display_name=name, name_key=name.casefold())
+
+    def set_member_timezone(self, member: MemberRow, zone: str) -> None:
+        self._update_member(member, timezone=zone)
+
+    def set_organiser(self, member: MemberRow, organiser: bool) -> None:
+        self._update_member(member, is_organiser=organiser)
+
+    def organisers(self, community_id: int) -> list[MemberRow]:
+        return self._members(MEMBER.c.community_id == community_id, MEMBER.c.is_organiser.is_(True))
 
     def first_handling(self, community_id: int, invocation_id: str, now: datetime) -> bool:
         seen = self.session.exec(
@@ -636,14 +677,15 @@ class SqlStore:
     # -- member data -----------------------------------------------------------------------------
     def export_member(self, community_id: int, member_id: int) -> dict[str, Any]:
         """Everything stored about one member, as JSON-ready dicts."""
-        me = self.member(member_id)
 
         def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
             query = select(model).where(model.community_id == community_id, *where)
             return [r.model_dump(mode="json") for r in self.session.exec(query.order_by(model.id))]
 
         return {
-            "profile": me.model_dump(mode="json", exclude={"name_key"}),
+            "profile": self.session.exec(select(Member).where(Member.id == member_id))
+            .one()
+            .model_dump(mode="json", exclude={"name_key"}),
             "groups": [{"group": name, "role": role} for name, role in self.groups_of(member_id)],
             "checkins": rows(CheckIn, CheckIn.member_id == member_id),
             "away_periods": rows(AwayPeriod, AwayPeriod.member_id == member_id),
@@ -680,11 +722,19 @@ class SqlStore:
         for owned in (StudyGroup, CustomPrompt):
             t = _table(owned)
             run(update(t).where(t.c.created_by == member_id).values(created_by=None))
+        run(
+            update(MEMBER)
+            .where(MEMBER.c.id == member_id)
+            .values(
+                platform_id=f"forgotten:{member_id}",
+                display_name=FORGOTTEN_NAME,
+                name_key="",
+                timezone=None,
+                is_organiser=False,
+                forgotten=True,
+            )
+        )
         self.session.expire_all()  # the bulk statements above bypassed the identity map
-        me = self.member(member_id)
-        me.platform_id, me.display_name, me.name_key = f"forgotten:{member_id}", FORGOTTEN_NAME, ""
-        me.timezone, me.is_organiser, me.forgotten = None, False, True
-        self.session.flush()
 
     # -- statistics --------------------------------------------------------------------------------
     def stats(self, community_id: int, *, since: datetime, since_day: date) -> Stats:

@@ -23,20 +23,20 @@ def setup(
 ) -> Reply:
     changes = []
     if timezone:
-        ctx.community.timezone = zones.parse_zone(timezone)
+        ctx.store.update_community(ctx.community, timezone=zones.parse_zone(timezone))
         changes.append(f"time zone {ctx.community.timezone}")
     if organiser:
         member = ctx.resolve_member(organiser)
-        member.is_organiser = True
+        ctx.store.set_organiser(member, True)
         changes.append(f"{member.display_name} is an organiser")
     if remove_organiser:
         member = ctx.resolve_member(remove_organiser)
         if not member.is_organiser:
             raise UserError(f"{member.display_name} was not named as an organiser.")
-        member.is_organiser = False
+        ctx.store.set_organiser(member, False)
         changes.append(f"{member.display_name} is no longer an organiser")
     if reflections:
-        ctx.community.reflections_default = reflections
+        ctx.store.update_community(ctx.community, reflections_default=reflections)
         changes.append(f"reflections default to {reflections}")
     organisers = ", ".join(m.display_name for m in ctx.store.organisers(ctx.community_id))
     fields = (

@@ -39,7 +39,7 @@ def show(ctx: Context) -> Reply:
 
 def set_timezone(ctx: Context, *, zone: str) -> Reply:
     name = zones.parse_zone(zone)
-    ctx.member.timezone = name
+    ctx.store.set_member_timezone(ctx.member, name)
     local = ctx.show(ctx.now)
     return Reply(
         f"Your time zone is now {name} (it is {local} there). Check-ins, streaks and "
