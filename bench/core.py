@@ -49,7 +49,7 @@ TARGET_P99_MS = 20.0
 TARGET_RATE = 1000.0
 CHUNK = 100_000
 BUILD_PRAGMAS = "journal_mode=WAL synchronous=OFF cache_size=-131072 temp_store=MEMORY"
-RUN_PRAGMAS = "journal_mode=WAL synchronous=FULL busy_timeout=5000 foreign_keys=ON"
+RUN_PRAGMAS = "journal_mode=WAL synchronous={sync} busy_timeout=5000 foreign_keys=ON"
 
 
 def words(text: str, sep: str | None = None) -> tuple[str, ...]:
@@ -780,9 +780,9 @@ class GcTimer:
             self.runs[info["generation"]] += 1
 
 
-def run_core(path: Path, world: World, commands: int, warmup: int, seed: int) -> CoreRun:
+def run_core(path: Path, world: World, commands: int, warmup: int, seed: int, sync: str) -> CoreRun:
     clock = FakeClock(RUN_START)
-    core = bootstrap(sqlite_url(path), clock=clock)
+    core = bootstrap(sqlite_url(path), clock=clock, synchronous=sync)
     work, rnd = Workload(world, random.Random(seed + 1)), random.Random(seed + 2)
     errors: Counter[str] = Counter()
 
@@ -871,10 +871,12 @@ BASELINE_SQL = {
 }
 
 
-def run_baseline(path: Path, writes: list[Write], warm: int) -> tuple[float, list[float]]:
+def run_baseline(
+    path: Path, writes: list[Write], warm: int, sync: str
+) -> tuple[float, list[float]]:
     """Replay the core's writes, warm-up ones unmeasured; returns (wall s, sorted ms)."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=5)
-    for pragma in RUN_PRAGMAS.split():
+    for pragma in RUN_PRAGMAS.format(sync=sync).split():
         conn.execute(f"PRAGMA {pragma}")
 
     def one(op: str, params: tuple) -> float:
@@ -932,6 +934,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--db", type=Path, help="the generated file (default: under bench/)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--synchronous",
+        default="NORMAL",
+        choices=["NORMAL", "FULL"],
+        help="SQLite synchronous for both the core and the baseline (Cohort's default: NORMAL)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build even if reusable")
     parser.add_argument("--keep", action="store_true", help="keep the working copies")
     return parser.parse_args()
@@ -944,9 +952,12 @@ def main() -> None:
     print("== build")
     prepare(source, sizes, args.seed, args.rebuild)
     core_db, base_db = working_copy(source, "core-run"), working_copy(source, "baseline-run")
-    run = run_core(core_db, World.load(core_db), args.commands, args.warmup, args.seed)
+    print(f"\n(SQLite synchronous={args.synchronous} for both the core and the baseline)")
+    run = run_core(
+        core_db, World.load(core_db), args.commands, args.warmup, args.seed, args.synchronous
+    )
     rate, p99 = report_core(run, args.commands, args.warmup)
-    wall, ms = run_baseline(base_db, run.writes, run.warm_writes)
+    wall, ms = run_baseline(base_db, run.writes, run.warm_writes, args.synchronous)
     report_baseline(run, wall, ms, rate, p99)
     summary(rate, p99)
     if not args.keep:

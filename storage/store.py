@@ -540,21 +540,12 @@ class SqlStore:
             query = query.where(r.c.topic_key == topic_key)
         return int(self._rows(query)[0][0])
 
-    def requests_of(self, member_id: int, *, statuses: Sequence[str]) -> list[Any]:
+    def requests_involving(self, member_id: int) -> list[Any]:
+        """A member's unresolved requests: asked (open or claimed) and claimed as tutor."""
         r = _table(HelpRequest)
-        return self._rows(
-            sa_select(r)
-            .where(r.c.requester_id == member_id, r.c.status.in_(statuses))
-            .order_by(r.c.created_at)
-        )
-
-    def requests_claimed_by(self, member_id: int, *, statuses: Sequence[str]) -> list[Any]:
-        r = _table(HelpRequest)
-        return self._rows(
-            sa_select(r)
-            .where(r.c.claimed_by == member_id, r.c.status.in_(statuses))
-            .order_by(r.c.created_at)
-        )
+        asked = (r.c.requester_id == member_id) & r.c.status.in_(("open", "claimed"))
+        helping = (r.c.claimed_by == member_id) & (r.c.status == "claimed")
+        return self._rows(sa_select(r).where(asked | helping).order_by(r.c.created_at, r.c.id))
 
     def thanks_exists(self, request_id: int, from_member_id: int) -> bool:
         return (

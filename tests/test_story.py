@@ -73,6 +73,10 @@ def test_a_term_of_a_study_community(any_harness):
     assert "your own request" in h.fails("/tutor claim 1", as_user="cy")
     claimed = h.ok("/tutor claim 1", as_user="dee")
     assert claimed.posts[0].to_members == ("cy",)
+    assert dict(h.ok("/me", as_user="dee").reply.fields)["Helping with"] == "#1 eigenvalues"
+    cy_me = dict(h.ok("/me", as_user="cy").reply.fields)
+    assert cy_me["Open requests"] == "#1 eigenvalues (claimed)"
+    assert cy_me["Helping with"] == "nothing"
     done = h.ok("/tutor done 1 expand along the first row", as_user="dee")
     assert "Notes: expand along the first row" in done.posts[0].text
     thanks = h.ok("/tutor thank 1 that finally clicked", as_user="cy")

@@ -22,8 +22,9 @@ def show(ctx: Context) -> Reply:
     days, periods = ctx.store.streak_history(ctx.member_id)
     today = ctx.today()
     current = streak(days, periods, today)
-    asked = ctx.store.requests_of(ctx.member_id, statuses=("open", "claimed"))
-    helping = ctx.store.requests_claimed_by(ctx.member_id, statuses=("claimed",))
+    involved = ctx.store.requests_involving(ctx.member_id)
+    asked = [r for r in involved if r.requester_id == ctx.member_id]
+    helping = [r for r in involved if r.claimed_by == ctx.member_id]
     away = next(((start, end) for start, end in periods if start <= today <= end), None)
     fields = (
         ("Streak", f"{plural(current.current, 'day')} (longest {current.longest})"),
