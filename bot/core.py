@@ -8,6 +8,7 @@ so no database call blocks an event loop.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -98,6 +99,10 @@ class Core:
         except UserError as error:
             return refused(error)
         return self.handle(invocation)
+
+    async def handle_async(self, invocation: Invocation) -> Outcome:
+        """For adapters on an event loop: the command runs in a worker thread."""
+        return await asyncio.to_thread(self.handle, invocation)
 
     def handle(self, invocation: Invocation) -> Outcome:
         """Run one command. Never raises; the store is unchanged unless it succeeded."""

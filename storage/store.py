@@ -16,19 +16,17 @@ from sqlalchemy import (
     CursorResult,
     Integer,
     String,
-    Table,
     bindparam,
     delete,
     func,
     insert,
-    literal,
-    union_all,
     update,
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.ports import Stats, TopicOffer
+from storage import statements as q
 from storage.models import (
     AwayPeriod,
     CheckIn,
@@ -90,24 +88,11 @@ INSERT_CHECKIN = insert(CheckIn.__table__).values(  # type: ignore[attr-defined]
     created_at=bindparam("p_now"),
     updated_at=bindparam("p_now"),
 )
-STREAK_HISTORY = union_all(
-    select(literal(0), col(CheckIn.local_date), col(CheckIn.local_date)).where(
-        CheckIn.member_id == bindparam("member_id")
-    ),
-    select(literal(1), col(AwayPeriod.start), col(AwayPeriod.end)).where(
-        AwayPeriod.member_id == bindparam("member_id")
-    ),
-)
 
 
 @functools.cache
 def _inserts(model: Any) -> Any:
-    return insert(_table(model))
-
-
-def _table(model: Any) -> Table:
-    """The Core table of a model, for bulk UPDATE and DELETE statements."""
-    return cast(Table, model.__table__)
+    return insert(q.table(model))
 
 
 class SqlStore:
@@ -136,6 +121,13 @@ class SqlStore:
         key = cast(CursorResult[Any], result).inserted_primary_key
         assert key is not None
         return int(key[0])
+
+    def _delete(self, model: Any, **equal: Any) -> bool:
+        """DELETE the rows whose columns equal ``equal``; whether any went."""
+        t = q.table(model)
+        where = [t.c[name] == value for name, value in equal.items()]
+        result = self.session.execute(delete(t).where(*where))
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def _locked(self, query: Any) -> Any:
         return query.with_for_update() if self.lock_rows else query
@@ -302,54 +294,28 @@ class SqlStore:
         self, community_id: int, *, visible_to: int, offset: int, limit: int
     ) -> tuple[list[Any], int]:
         """One page of listed groups as rows with a ``size`` column, and the total."""
-        g = _table(StudyGroup)
-        m = _table(Membership)
-        mine = select(m.c.group_id).where(m.c.member_id == visible_to)
-        visible = (
-            g.c.community_id == community_id,
-            g.c.archived_at.is_(None),
-            g.c.private.is_(False) | g.c.id.in_(mine),
-        )
-        total = self._rows(select(func.count()).select_from(g).where(*visible))[0][0]
-        size = select(func.count()).where(m.c.group_id == g.c.id).scalar_subquery()
-        page = sa_select(g, size.label("size")).where(*visible).order_by(g.c.name_key)
-        return self._rows(page.offset(offset).limit(limit)), int(total)
+        where = {"community_id": community_id, "member_id": visible_to}
+        total = self._rows(q.GROUPS_TOTAL, where)[0][0]
+        page = self._rows(q.GROUPS_PAGE, {**where, "offset": offset, "limit": limit})
+        return page, int(total)
 
     def group_size(self, group_id: int) -> int:
-        counted = (
-            select(func.count()).select_from(Membership).where(Membership.group_id == group_id)
-        )
-        return int(self.session.execute(counted).scalar_one())
+        return int(self._rows(q.GROUP_SIZE, {"group_id": group_id})[0][0])
 
     def group_members(self, group_id: int) -> list[Any]:
         """Rows (id, display_name, role), in joining order."""
-        m, ms = _table(Member), _table(Membership)
-        return self._rows(
-            sa_select(m.c.id, m.c.display_name, ms.c.role)
-            .join(ms, ms.c.member_id == m.c.id)
-            .where(ms.c.group_id == group_id)
-            .order_by(ms.c.joined_at, ms.c.id)
-        )
+        return self._rows(q.GROUP_MEMBERS, {"group_id": group_id})
 
     def groups_of(self, member_id: int) -> list[Any]:
         """Rows (name, role) of the open groups a member is in."""
-        g, m = _table(StudyGroup), _table(Membership)
-        return self._rows(
-            select(g.c.name, m.c.role)
-            .join(m, m.c.group_id == g.c.id)
-            .where(m.c.member_id == member_id, g.c.archived_at.is_(None))
-            .order_by(g.c.name_key)
-        )
+        return self._rows(q.GROUPS_OF, {"member_id": member_id})
 
     def role_in(self, group_id: int, member_id: int) -> str | None:
-        ms = _table(Membership)
-        rows = self._rows(
-            sa_select(ms.c.role).where(ms.c.group_id == group_id, ms.c.member_id == member_id)
-        )
+        rows = self._rows(q.ROLE_IN, {"group_id": group_id, "member_id": member_id})
         return rows[0][0] if rows else None
 
     def set_role(self, group_id: int, member_id: int, role: str) -> None:
-        ms = _table(Membership)
+        ms = q.table(Membership)
         self.session.execute(
             update(ms)
             .where(ms.c.group_id == group_id, ms.c.member_id == member_id)
@@ -369,11 +335,7 @@ class SqlStore:
         )
 
     def remove_membership(self, group_id: int, member_id: int) -> bool:
-        t = _table(Membership)
-        result = self.session.execute(
-            delete(t).where(t.c.group_id == group_id, t.c.member_id == member_id)
-        )
-        return bool(cast(CursorResult[Any], result).rowcount)
+        return self._delete(Membership, group_id=group_id, member_id=member_id)
 
     # -- check-ins and away time ------------------------------------------------------------
     def save_checkin(
@@ -411,7 +373,7 @@ class SqlStore:
     def streak_history(self, member_id: int) -> tuple[set[date], list[tuple[date, date]]]:
         days: set[date] = set()
         away: list[tuple[date, date]] = []
-        rows = self.session.connection().execute(STREAK_HISTORY, {"member_id": member_id})
+        rows = self._rows(q.STREAK_HISTORY, {"member_id": member_id})
         for kind, first, last in rows:
             if kind:
                 away.append((first, last))
@@ -459,34 +421,18 @@ class SqlStore:
         )
 
     def remove_offer(self, member_id: int, topic_key: str) -> bool:
-        t = _table(TutorOffer)
-        result = self.session.execute(
-            delete(t).where(t.c.member_id == member_id, t.c.topic_key == topic_key)
-        )
-        return bool(cast(CursorResult[Any], result).rowcount)
+        return self._delete(TutorOffer, member_id=member_id, topic_key=topic_key)
 
     def offers_for_topics(self, community_id: int, topic_keys: Sequence[str]) -> list[TopicOffer]:
         """Offers whose topic is one of ``topic_keys``, with the tutor's name."""
         if not topic_keys:
             return []
-        o, m = _table(TutorOffer), _table(Member)
-        rows = self._rows(
-            sa_select(o.c.topic, o.c.topic_key, o.c.member_id, m.c.display_name)
-            .join(m, m.c.id == o.c.member_id)
-            .where(o.c.community_id == community_id, o.c.topic_key.in_(set(topic_keys)))
-            .order_by(o.c.topic_key, m.c.name_key)
-        )
-        return [TopicOffer(*row) for row in rows]
+        params = {"community_id": community_id, "keys": sorted(set(topic_keys))}
+        return [TopicOffer(*row) for row in self._rows(q.OFFERS_FOR_TOPICS, params)]
 
     def tutors_for(self, community_id: int, topic_key: str) -> list[Any]:
         """Rows (id, platform_id, forgotten) of the members offering a topic."""
-        m, o = _table(Member), _table(TutorOffer)
-        return self._rows(
-            sa_select(m.c.id, m.c.platform_id, m.c.forgotten)
-            .join(o, o.c.member_id == m.c.id)
-            .where(o.c.community_id == community_id, o.c.topic_key == topic_key)
-            .order_by(m.c.name_key)
-        )
+        return self._rows(q.TUTORS_FOR, {"community_id": community_id, "topic": topic_key})
 
     def add_request(
         self,
@@ -524,28 +470,17 @@ class SqlStore:
 
     def open_requests(self, community_id: int, topic_key: str | None, *, limit: int) -> list[Any]:
         """The oldest open requests as rows, with the asker's name as ``requester_name``."""
-        r, m = _table(HelpRequest), _table(Member)
-        query = sa_select(r, m.c.display_name.label("requester_name")).join(
-            m, m.c.id == r.c.requester_id
-        )
-        query = query.where(r.c.community_id == community_id, r.c.status == "open")
-        if topic_key is not None:
-            query = query.where(r.c.topic_key == topic_key)
-        return self._rows(query.order_by(r.c.created_at, r.c.id).limit(limit))
+        params = {"community_id": community_id, "topic": topic_key, "limit": limit}
+        query = q.OPEN_REQUESTS if topic_key is None else q.OPEN_REQUESTS_IN_TOPIC
+        return self._rows(query, params)
 
     def count_open_requests(self, community_id: int, topic_key: str | None) -> int:
-        r = _table(HelpRequest)
-        query = select(func.count()).where(r.c.community_id == community_id, r.c.status == "open")
-        if topic_key is not None:
-            query = query.where(r.c.topic_key == topic_key)
-        return int(self._rows(query)[0][0])
+        query = q.COUNT_OPEN if topic_key is None else q.COUNT_OPEN_IN_TOPIC
+        return int(self._rows(query, {"community_id": community_id, "topic": topic_key})[0][0])
 
     def requests_involving(self, member_id: int) -> list[Any]:
         """A member's unresolved requests: asked (open or claimed) and claimed as tutor."""
-        r = _table(HelpRequest)
-        asked = (r.c.requester_id == member_id) & r.c.status.in_(("open", "claimed"))
-        helping = (r.c.claimed_by == member_id) & (r.c.status == "claimed")
-        return self._rows(sa_select(r).where(asked | helping).order_by(r.c.created_at, r.c.id))
+        return self._rows(q.REQUESTS_INVOLVING, {"member_id": member_id})
 
     def thanks_exists(self, request_id: int, from_member_id: int) -> bool:
         return (
@@ -578,13 +513,7 @@ class SqlStore:
 
     # -- reflections and prompts ------------------------------------------------------------
     def latest_prompt_post(self, community_id: int, channel: str) -> Any | None:
-        p = _table(PromptPost)
-        rows = self._rows(
-            sa_select(p.c.id, p.c.text)
-            .where(p.c.community_id == community_id, p.c.channel == channel)
-            .order_by(p.c.posted_at.desc(), p.c.id.desc())
-            .limit(1)
-        )
+        rows = self._rows(q.LATEST_PROMPT_POST, {"community_id": community_id, "channel": channel})
         return rows[0] if rows else None
 
     def add_prompt_post(
@@ -630,10 +559,7 @@ class SqlStore:
         )
 
     def count_reflections(self, member_id: int) -> int:
-        counted = (
-            select(func.count()).select_from(Reflection).where(Reflection.member_id == member_id)
-        )
-        return int(self.session.execute(counted).scalar_one())
+        return int(self._rows(q.COUNT_REFLECTIONS, {"member_id": member_id})[0][0])
 
     def custom_prompts(self, community_id: int, pack: str) -> list[str]:
         return list(
@@ -693,9 +619,9 @@ class SqlStore:
         """Delete a member's own data; keep a nameless tombstone where others' counts need it."""
         run = self.session.execute
         for model in (CheckIn, AwayPeriod, Membership, TutorOffer, Reflection):
-            t = _table(model)
+            t = q.table(model)
             run(delete(t).where(t.c.member_id == member_id, t.c.community_id == community_id))
-        req = _table(HelpRequest)
+        req = q.table(HelpRequest)
         mine = req.c.requester_id == member_id
         run(
             update(req)
@@ -708,10 +634,10 @@ class SqlStore:
             .where(req.c.claimed_by == member_id, req.c.status == "claimed")
             .values(status="open", claimed_by=None, claimed_at=None)
         )
-        thanks = _table(Thanks)
+        thanks = q.table(Thanks)
         run(update(thanks).where(thanks.c.from_member_id == member_id).values(message=None))
         for owned in (StudyGroup, CustomPrompt):
-            t = _table(owned)
+            t = q.table(owned)
             run(update(t).where(t.c.created_by == member_id).values(created_by=None))
         run(
             update(MEMBER)
