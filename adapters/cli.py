@@ -58,8 +58,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _console(args: argparse.Namespace, settings: config.Settings) -> int:
-    from adapters.console.repl import Session, interactive, run_lines
+    from adapters.console.repl import Session, check_user, interactive, run_lines
+    from bot.errors import UserError
 
+    user = args.user or settings.console_user
+    try:
+        check_user(user)
+    except UserError as error:
+        print(f"cohort: --user: {error.message}", file=sys.stderr)
+        return 2
     clock = OffsetClock()
     core = bootstrap(
         config.database_url(args.db, settings),
@@ -67,7 +74,6 @@ def _console(args: argparse.Namespace, settings: config.Settings) -> int:
         synchronous=settings.storage_sqlite_synchronous,
         auto_migrate=settings.storage_auto_migrate,
     )
-    user = args.user or settings.console_user
     session = Session(
         core=core,
         clock=clock,

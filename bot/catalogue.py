@@ -396,7 +396,11 @@ COMMANDS: tuple[Command, ...] = (
             ),
         ),
     ),
-    Command(("me", "back"), "End your away period today"),
+    Command(
+        ("me", "back"),
+        "End your away period today",
+        (Option("upcoming", Kind.FLAG, "Also cancel away time planned for later"),),
+    ),
     Command(("me", "export"), "All your data in this community, as JSON", read_only=True),
     Command(
         ("me", "forget"),

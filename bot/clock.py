@@ -53,4 +53,7 @@ class OffsetClock:
         self._offset = instant.astimezone(UTC) - self._base.now()
 
     def advance(self, delta: timedelta) -> None:
-        self._offset += delta
+        """Move forward; raises OverflowError (and stays put) past the calendar's end."""
+        moved = self._offset + delta
+        self._base.now() + moved  # raises before anything changes
+        self._offset = moved

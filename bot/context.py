@@ -56,11 +56,13 @@ class Context:
         self.posts.append(Post(community=self.invocation.community, text=text, **kw))  # type: ignore[arg-type]
 
     def resolve_member(self, ref: MemberRef) -> MemberRecord:
-        """The member a command names, by platform id or (any case) display name."""
+        """The member a command names: by platform id when the platform gave one (a mention
+        never falls back to names, or a lookalike display name would be picked), else by
+        display name in any case."""
         found = None
         if ref.id is not None:
             found = self.store.member_by_platform_id(self.community_id, ref.id)
-        if found is None:
+        else:
             matches = self.store.members_by_name(self.community_id, ref.name.casefold())
             if len(matches) > 1:
                 raise UserError(

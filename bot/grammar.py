@@ -132,6 +132,8 @@ def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
 
 
 DASHES = ("\u2014", "\u2013")  # phones turn "--" into an em or en dash
+# Every character a person or their keyboard may use as a hyphen.
+DASHLIKE = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
 
 def _looks_like_option(word: str) -> bool:
@@ -143,16 +145,30 @@ def _words_follow(command: Command, tokens: list[Token]) -> bool:
 
 
 def _option_name(command: Command, token: Token) -> str | None:
-    """The option a token names (``--name``, ``--name=value``, ``—name``), else None."""
+    """The option a token names (``--name``, ``--name=value``, ``—name``, ``-name``), else None.
+
+    A word led by any hyphen or dash that names an option, or nearly does, is never taken
+    as text: ``/reflect secret -anon`` must not publish a reflection meant to be anonymous.
+    """
     if token.quoted:
         return None
     value = token.value
     if value.startswith("--") and value != "--":
         return value[2:]
-    if value.startswith(DASHES) and len(value) > 1:
-        name = value[1:].partition("=")[0]
-        found = command.option(name.lower())
-        return value[1:] if found is not None and not found.positional else None
+    stripped = value.lstrip(DASHLIKE)
+    name = stripped.partition("=")[0].lower()
+    if stripped == value or not name[:1].isalpha():
+        return None  # a plain word, a number like -1, or a lone dash
+    named = [o.name for o in command.options if not o.positional]
+    if name in named:
+        return stripped
+    near = [o for o in named if o.startswith(name)] or difflib.get_close_matches(
+        name, named, n=1, cutoff=0.7
+    )
+    if near:
+        raise UserError(
+            f"Did you mean --{near[0]}? Options start with two hyphens, e.g. --{near[0]}."
+        )
     return None
 
 
@@ -310,9 +326,13 @@ def _member(option: Option, value: Any) -> MemberRef:
     return MemberRef(id=None, name=name)
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _text(option: Option, value: Any) -> str:
     if not isinstance(value, str):
         raise UserError(f"{_label(option).capitalize()} must be text.")
+    value = CONTROL.sub("", value)
     if option.choices:
         lowered = value.lower()
         if lowered not in option.choices:

@@ -10,7 +10,7 @@ from bot.types import Button, Outcome, Post, Reply
 ZWSP = "\u200b"
 # @everyone/@here (Discord), <@id> <@!id> <@&role> (Discord), <!here> <!channel>
 # <!everyone> <!subteam^ID> <@U…> (Slack).
-BROADCAST = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+BROADCAST = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)  # no \b: @everyone_ pings
 MENTION = re.compile(r"<([@!#])")
 
 

@@ -13,9 +13,16 @@ from bot.errors import UserError
 ZONE_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 
 
+# Names whose meaning depends on the host, or that mean nothing: shards on different hosts
+# would disagree about a member's day.
+HOST_DEPENDENT = {"localtime", "posixrules", "factory"}
+
+
 @functools.cache
 def _zone_names() -> dict[str, str]:
-    return {name.lower(): name for name in available_timezones()}
+    return {
+        name.lower(): name for name in available_timezones() if name.lower() not in HOST_DEPENDENT
+    }
 
 
 def parse_zone(name: str) -> str:

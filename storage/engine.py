@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from bot.ports import Conflict
@@ -27,14 +28,24 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def is_in_memory(url: str) -> bool:
+    """``sqlite://`` or ``:memory:``: one private database per connection."""
+    return is_sqlite(url) and make_url(url).database in (None, "", ":memory:")
+
+
 def make_engine(
     url: str, *, immediate: bool = True, synchronous: str = "FULL", echo: bool = False
 ) -> Engine:
     """An engine for ``url``; for SQLite, ``immediate`` picks the write-lock-first BEGIN."""
     if not is_sqlite(url):
         return create_engine(url, echo=echo, pool_pre_ping=True)
+    # An in-memory database lives in one connection, so every session must share it.
+    pool = {"poolclass": StaticPool} if is_in_memory(url) else {}
     engine = create_engine(
-        url, echo=echo, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        url,
+        echo=echo,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        **pool,
     )
 
     @event.listens_for(engine, "connect")
@@ -61,9 +72,10 @@ class SqlUnitOfWork:
         self.url = url
         self.sqlite = is_sqlite(url)
         self.write_engine = make_engine(url, immediate=True, synchronous=synchronous)
+        separate_reader = self.sqlite and not is_in_memory(url)
         self.read_engine = (
             make_engine(url, immediate=False, synchronous=synchronous)
-            if self.sqlite
+            if separate_reader
             else self.write_engine
         )
 

@@ -31,7 +31,7 @@ class Member(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", index=True, ondelete="CASCADE")
     platform_id: str = Field(max_length=80)
     display_name: str = Field(max_length=80)
-    name_key: str = Field(max_length=80, index=True)
+    name_key: str = Field(max_length=240, index=True)  # casefold may triple a name
     timezone: str | None = Field(default=None, max_length=64)
     is_organiser: bool = False
     forgotten: bool = False
@@ -54,7 +54,7 @@ class StudyGroup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=80)
-    name_key: str = Field(max_length=80)
+    name_key: str = Field(max_length=240)
     topic: str = Field(default="", max_length=200)
     capacity: int | None = None
     private: bool = False
@@ -109,7 +109,7 @@ class TutorOffer(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     member_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     topic: str = Field(max_length=120)
-    topic_key: str = Field(max_length=120)
+    topic_key: str = Field(max_length=300)
     created_at: datetime
 
 
@@ -125,7 +125,7 @@ class HelpRequest(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     requester_id: int = Field(foreign_key="member.id", index=True, ondelete="CASCADE")
     topic: str = Field(max_length=120)
-    topic_key: str = Field(max_length=120)
+    topic_key: str = Field(max_length=300)
     details: str = Field(max_length=2000)
     channel: str = Field(default="", max_length=80)
     status: str = Field(default="open", max_length=12)

@@ -62,6 +62,12 @@ GROUPS_OF = (
     .where(MS.c.member_id == bindparam("member_id"), G.c.archived_at.is_(None))
     .order_by(G.c.name_key)
 )
+ALL_GROUPS_OF = (  # for /me export: archived groups too
+    select(G.c.name.label("group"), MS.c.role, MS.c.joined_at, G.c.archived_at)
+    .join(MS, MS.c.group_id == G.c.id)
+    .where(MS.c.member_id == bindparam("member_id"))
+    .order_by(MS.c.joined_at, MS.c.id)
+)
 ROLE_IN = select(MS.c.role).where(
     MS.c.group_id == bindparam("group_id"), MS.c.member_id == bindparam("member_id")
 )

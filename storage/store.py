@@ -140,7 +140,12 @@ class SqlStore:
         row = self._rows(COMMUNITY_AND_MEMBER, {"key": key, "pid": platform_id})
         if not row:
             return None, None
-        return community_row(row[0]), member_row(row[0], "m_")
+        member = member_row(row[0], "m_")
+        if member is not None and self.lock_rows:
+            # PostgreSQL: one member's writes queue, so per-member limits (20 topics, no
+            # overlapping away time, one thanks) hold under concurrent workers.
+            self._rows(sa_select(MEMBER.c.id).where(MEMBER.c.id == member.id).with_for_update())
+        return community_row(row[0]), member
 
     def community(self, key: str) -> CommunityRow | None:
         rows = self._rows(sa_select(*COMMUNITY_COLUMNS).where(COMMUNITY.c.key == key))
@@ -603,7 +608,9 @@ class SqlStore:
             "profile": self.session.exec(select(Member).where(Member.id == member_id))
             .one()
             .model_dump(mode="json", exclude={"name_key"}),
-            "groups": [{"group": name, "role": role} for name, role in self.groups_of(member_id)],
+            "groups": [
+                dict(row._mapping) for row in self._rows(q.ALL_GROUPS_OF, {"member_id": member_id})
+            ],
             "checkins": rows(CheckIn, CheckIn.member_id == member_id),
             "away_periods": rows(AwayPeriod, AwayPeriod.member_id == member_id),
             "tutor_offers": rows(TutorOffer, TutorOffer.member_id == member_id),
@@ -628,7 +635,8 @@ class SqlStore:
             .where(mine, req.c.status.in_(("open", "claimed")))
             .values(status="cancelled", resolved_at=now)
         )
-        run(update(req).where(mine).values(details="[deleted]"))
+        run(update(req).where(mine).values(details="[deleted]", notes=None))
+        run(update(req).where(req.c.claimed_by == member_id).values(notes=None))
         run(
             update(req)
             .where(req.c.claimed_by == member_id, req.c.status == "claimed")

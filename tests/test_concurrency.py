@@ -12,10 +12,10 @@ WORKERS = 8
 
 
 def race(h, line: str, users: list[str]):
+    """Every user runs ``line`` at once, each worker on a connection it already holds."""
     h.ok("/me", as_user="warmup")  # the community row exists before the race
-    for user in users:
-        h.ok("/me", as_user=user)
     with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda u: h.ok("/me", as_user=u), users))  # members and connections
         return list(pool.map(lambda u: h.run(line, as_user=u), users))
 
 
@@ -49,3 +49,13 @@ def test_parallel_check_ins_of_one_member_make_one_row(any_harness):
         )
     assert len(h.rows("checkin")) == 1
     assert [o.reply.text for o in outcomes if o.reply.is_error] == []  # losers retried
+
+
+def test_one_members_parallel_writes_respect_per_member_limits(any_harness):
+    h = any_harness
+    h.ok("/tutor offer " + ", ".join(f"topic{i}" for i in range(19)), as_user="ana")
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda _: h.run("/me away 5d", as_user="ana"), range(WORKERS)))
+        list(pool.map(lambda i: h.run(f"/tutor offer extra{i}", as_user="ana"), range(WORKERS)))
+    assert len(h.rows("awayperiod")) == 1  # no overlapping away time
+    assert len(h.rows("tutor_offer")) == 20  # the 20-topic cap holds

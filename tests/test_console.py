@@ -79,10 +79,15 @@ def test_the_fake_clock_moves_the_day(tmp_path):
 
 
 def test_bad_console_commands_are_explained(tmp_path):
-    result = run(tmp_path, stdin=":advance soon\n:time yesterday\n:as two words\n:nope\n")
+    result = run(
+        tmp_path,
+        stdin=":advance soon\n:time yesterday\n:as two words\n:nope\n"
+        ":advance 9999999999d\n:time 9999-12-31T00:00\n:advance 2d\n/me\n",
+    )
     assert "e.g. :advance 1d" in result.stdout
     assert "ISO time" in result.stdout
     assert "single word" in result.stdout
+    assert "out of range" in result.stdout
     assert "Type :help" in result.stdout
     assert result.returncode == 1
 
@@ -102,3 +107,17 @@ def _write(tmp_path: Path, text: str) -> str:
     path = tmp_path / "script.txt"
     path.write_text(text)
     return str(path)
+
+
+def test_an_in_memory_database_works_for_a_session(tmp_path):
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "COHORT_CONFIG": ""}
+    result = subprocess.run(
+        [COHORT, "console", "--db", ":memory:"],
+        input="/group create A\n/group list\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 0 and "• A (1 member)" in result.stdout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.types import Visibility
+from bot.types import Actor, Visibility
 
 
 def post_prompt(h, text: str, channel: str = "general") -> None:
@@ -223,7 +223,9 @@ def test_back_ends_away_and_cancels_upcoming(any_harness):
     h = any_harness
     h.ok("/me away 2026-09-10 2026-09-12")
     assert dict(h.ok("/me").reply.fields)["Away"] == "no"
-    h.ok("/me back")  # cancels the upcoming period
+    assert "use /me back --upcoming" in h.fails("/me back")  # planned away time stays
+    assert len(h.rows("awayperiod")) == 1
+    assert "Cancelled 1 planned away period." in h.ok("/me back --upcoming").reply.text
     assert h.rows("awayperiod") == []
     h.ok("/me away 5d")
     h.advance(days=2)
@@ -255,3 +257,53 @@ def test_queue_shows_the_oldest_twenty_and_the_true_total(any_harness):
     assert len(queue.items) == 20
     last = h.ok("/tutor request sql one more", as_user="late").reply
     assert "number 24 in the queue" in last.text
+
+
+def test_a_mention_resolves_by_platform_id_never_by_a_lookalike_name(any_harness):
+    h = any_harness
+    lookalike = h.core.handle_text(
+        "/me", community=h.community, channel="general", actor=Actor("UMAL", "bob")
+    )
+    assert not lookalike.reply.is_error
+    refused = h.run("/cohort setup --organiser <@UBOB|bob>", as_user="olu", admin=True)
+    assert refused.reply.is_error and "don't know a member called bob" in refused.reply.text
+    assert not any(r["is_organiser"] for r in h.rows("member"))
+    h.core.handle_text("/me", community=h.community, channel="general", actor=Actor("UBOB", "bob"))
+    assert "More than one member is called bob" in h.fails(
+        "/cohort setup --organiser bob", as_user="olu", admin=True
+    )
+    h.ok("/cohort setup --organiser <@UBOB|bob>", as_user="olu", admin=True)
+    (organiser,) = [r for r in h.rows("member") if r["is_organiser"]]
+    assert organiser["platform_id"] == "UBOB"
+
+
+def test_forgetting_removes_notes_and_thanks_cannot_reach_a_forgotten_helper(any_harness):
+    h = any_harness
+    h.ok("/tutor request css my grid collapses", as_user="ana")
+    h.ok("/tutor claim 1", as_user="bo")
+    h.ok("/tutor done 1 used grid-template-areas", as_user="bo")
+    h.ok("/me forget --confirm", as_user="bo")
+    (request,) = h.rows("help_request")
+    assert request["notes"] is None and request["status"] == "done"
+    assert "deleted their Cohort data" in h.fails("/tutor thank 1 thanks", as_user="ana")
+
+
+def test_broadcasts_are_broken_even_glued_to_a_word(any_harness):
+    h = any_harness
+    shown = h.ok("/reflect hi @everyone_ @hereafter @channel1").reply.text
+    assert "@everyone" not in shown and "@here" not in shown and "@channel" not in shown
+
+
+def test_offering_the_same_topic_twice_in_one_line_is_one_offer(any_harness):
+    h = any_harness
+    assert "You now offer help with SQL." in h.ok("/tutor offer SQL, sql,  Sql ").reply.text
+    assert len(h.rows("tutor_offer")) == 1
+
+
+def test_export_includes_archived_groups(any_harness):
+    h = any_harness
+    h.ok("/group create Old")
+    h.ok("/group archive Old")
+    groups = json.loads(h.ok("/me export").reply.attachment[1])["groups"]
+    assert [(g["group"], g["role"]) for g in groups] == [("Old", "facilitator")]
+    assert groups[0]["archived_at"] is not None

@@ -35,6 +35,15 @@ CONSOLE_HELP = """Console commands:
 Everything else is a command, e.g. /cohort help"""
 
 
+USER = re.compile(r"[\w.\-]{1,40}")
+
+
+def check_user(name: str) -> None:
+    """Console members are single words (and so never look like a forgotten tombstone)."""
+    if not USER.fullmatch(name):
+        raise UserError("Use a single word for a member, like ana or sam.lee.")
+
+
 @dataclass
 class Session:
     """The console's state: the acting member, the channel and the clock."""
@@ -75,8 +84,7 @@ class Session:
         return CONSOLE_HELP
 
     def _meta_as(self, arg: str) -> str:
-        if not re.fullmatch(r"[\w.\-]{1,40}", arg):
-            raise UserError("Use :as <name>, a single word like :as ana.")
+        check_user(arg)
         self.user = arg
         return f"You are now {arg}{' (admin)' if arg in self.admins else ''}."
 
@@ -100,14 +108,20 @@ class Session:
             raise UserError(
                 "Use :time with an ISO time, e.g. :time 2026-12-07T09:00+01:00"
             ) from None
-        self.clock.set(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
+        try:
+            self.clock.set(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
+        except OverflowError:
+            raise UserError("That time is out of range; pick one before the year 9999.") from None
         return f"The clock now reads {self.clock.now():%Y-%m-%d %H:%M} UTC."
 
     def _meta_advance(self, arg: str) -> str:
         match = DURATION.match(arg.lower())
         if not match:
             raise UserError("Use :advance with a length, e.g. :advance 1d, 2h, 30m or 1w.")
-        self.clock.advance(timedelta(**{UNITS[match.group(2)]: int(match.group(1))}))
+        try:
+            self.clock.advance(timedelta(**{UNITS[match.group(2)]: int(match.group(1))}))
+        except OverflowError:
+            raise UserError("That moves the clock out of range; advance by less.") from None
         return f"The clock now reads {self.clock.now():%Y-%m-%d %H:%M} UTC."
 
     def _meta_whoami(self, _arg: str) -> str:

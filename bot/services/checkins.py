@@ -108,4 +108,7 @@ def topic_candidates(text: str) -> list[str]:
 
 
 def _unquote(text: str) -> str:
-    return text.replace('"', "'")
+    """Text safe inside a suggested "..." argument: no quote mark can end it early."""
+    for mark in '"\u201c\u201d\u201e\u00ab\u00bb':
+        text = text.replace(mark, "'")
+    return text

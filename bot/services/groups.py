@@ -10,6 +10,7 @@ from bot.types import Button, MemberRef, Reply, Visibility
 
 LIST_BUTTONS = 5
 PAGE = 20
+QUOTE_MARKS = '"\u201c\u201d\u201e\u00ab\u00bb'
 
 
 def find_group(ctx: Context, name: str) -> GroupRecord:
@@ -34,6 +35,11 @@ def create(
     ctx: Context, *, name: str, topic: str | None, capacity: int | None, private: bool
 ) -> Reply:
     name = clean_name(name)
+    if any(mark in name for mark in QUOTE_MARKS):
+        raise UserError(
+            "A group name can't contain quote marks: people type the name in "
+            "quotes to join it. Pick a name without them."
+        )
     existing = ctx.store.group_by_name(ctx.community_id, normalise_key(name))
     if existing is not None:
         hint = (
@@ -88,10 +94,10 @@ def list_groups(ctx: Context, *, page: int | None) -> Reply:
 
 
 def _line(group: GroupRecord, count: int) -> str:
-    size = f"{count}/{group.capacity}" if group.capacity else str(count)
+    size = f"{count}/{group.capacity} members" if group.capacity else plural(count, "member")
     topic = f" - {group.topic}" if group.topic else ""
     private = " (private)" if group.private else ""
-    return f"{group.name}{topic} ({size} members){private}"
+    return f"{group.name}{topic} ({size}){private}"
 
 
 def join(ctx: Context, *, name: str) -> Reply:

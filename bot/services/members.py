@@ -84,17 +84,28 @@ def _away_range(ctx: Context, start: str, end: str | None) -> tuple[date, date]:
     return first, last
 
 
-def back(ctx: Context) -> Reply:
+def back(ctx: Context, *, upcoming: bool) -> Reply:
     today = ctx.today()
     periods = [p for p in ctx.store.away_periods(ctx.member_id) if p.end >= today]
-    if not periods:
+    current = next((p for p in periods if p.start <= today), None)
+    planned = [p for p in periods if p.start > today]
+    if current is None and not (upcoming and planned):
+        if planned:
+            first = planned[0]
+            raise UserError(
+                f"You are not away now. Your next away time is {zones.show_date(first.start)} "
+                f"to {zones.show_date(first.end)}; to cancel it, use /me back --upcoming."
+            )
         raise UserError("You are not away, so there is nothing to end.")
-    period = min(periods, key=lambda p: p.start)
-    if period.start < today:
-        period.end = today - timedelta(days=1)
-    else:
+    if current is not None and current.start < today:
+        current.end = today - timedelta(days=1)
+    elif current is not None:
+        ctx.store.remove_away(current)
+    for period in planned if upcoming else []:
         ctx.store.remove_away(period)
-    return Reply("Welcome back! Reminders are on again and today counts for your streak.")
+    cancelled = f" Cancelled {plural(len(planned), 'planned away period')}." if upcoming else ""
+    welcome = "Welcome back! Reminders are on again and today counts for your streak."
+    return Reply((welcome if current is not None else "Done.") + cancelled)
 
 
 def export(ctx: Context) -> Reply:

@@ -22,7 +22,10 @@ def _topics(text: str) -> list[str]:
         raise UserError(
             f"A topic is at most 100 characters; '{too_long[0][:40]}…' is {len(too_long[0])}."
         )
-    return list(dict.fromkeys(topics))
+    unique: dict[str, str] = {}
+    for topic in topics:
+        unique.setdefault(normalise_key(topic), topic)  # "SQL, sql" is one topic
+    return list(unique.values())
 
 
 def offer(ctx: Context, *, topics: str) -> Reply:
@@ -226,6 +229,11 @@ def thank(ctx: Context, *, id: int, message: str | None) -> Reply:
     if ctx.store.thanks_exists(id, ctx.member_id):
         raise UserError(f"You already thanked your helper for #{id}.")
     helper = ctx.store.member(req.claimed_by)
+    if helper.forgotten:
+        raise UserError(
+            f"The person who helped with #{id} has since deleted their Cohort data, "
+            "so thanks can't reach them."
+        )
     ctx.store.add_thanks(ctx.community_id, id, ctx.member_id, helper.id, message, ctx.now)
     note = f': "{message}"' if message else "."
     ctx.post(
