@@ -70,6 +70,15 @@ DONE = (*CLAIMED, "/tutor done 1 it was the base case")
 CANCELLED = (*ASKED, by("bo", "/tutor cancel 1"))
 THANKED = (*DONE, by("bo", "/tutor thank 1 thanks!"))
 ELSEWHERE = (by("bo", "/tutor request recursion help please", community=OTHER),)
+# ana asks (#1); bob claims and resolves it, then deletes his Cohort data.
+HELPER_FORGOT = (
+    "/tutor request recursion my base case never triggers",
+    by("bob", "/tutor claim 1"),
+    by("bob", "/tutor done 1 it was the base case"),
+    by("bob", "/me forget --confirm"),
+)
+PLANNED = ("/me away 2026-09-10 2026-09-12",)  # starts in three days: planned, not current
+CONTROL_ONLY = "blank once control characters are removed: should be missing, like invisible text"
 
 LONG = "x" * 10_000
 
@@ -203,6 +212,67 @@ CASES = [
         "/checkin \u2014mood 9",
         "--mood must be from 1 to 5; got 9",
     ),
+    # -- any hyphen or dash (one or two) before an option's exact name is that option -----------
+    case("hyphen-flag-leaves-no-text", "/reflect -anonymous", "/reflect needs <text>"),
+    case("u2010-double-flag-leaves-no-text", "/reflect \u2010\u2010private", "needs <text>"),
+    case("minus-sign-flag-twice", "/reflect hi \u2212anonymous --anonymous", "given twice"),
+    case(
+        "hyphen-private-and-fullwidth-anonymous",
+        "/reflect it clicked -private \uff0danonymous",
+        "choose one: --private",
+    ),
+    case("hyphen-option-range", "/checkin -mood 9", "--mood must be from 1 to 5; got 9"),
+    case(
+        "small-hyphen-capacity-range",
+        "/group create Algebra \ufe63capacity 1",
+        "--capacity must be from 2 to 500; got 1",
+    ),
+    case(
+        "nb-hyphen-option-value-missing",
+        "/checkin --progress done \u2011mood",
+        "--mood needs a value",
+    ),
+    case("hyphen-flag-with-value", "/me forget -confirm=yes", "--confirm is a switch"),
+    case("figure-dash-days-range", "/cohort stats \u2012days 0", "from 1 to 365", admin=True),
+    case(
+        "horizontal-bar-unknown-organiser",
+        "/cohort setup \u2015organiser zed",
+        "don't know a member called zed",
+        admin=True,
+    ),
+    case("hyphen-upcoming-nothing-planned", "/me back -upcoming", "nothing to end"),
+    case("triple-hyphen-is-unknown", "/reflect hi ---private", "has no option ---private"),
+    # -- ...and before a prefix or near miss of one, refused with the option spelled out -----------
+    case(
+        "near-anon-em-dash",
+        "/reflect secret \u2014anon",
+        "Did you mean --anonymous? Options start with two hyphens, e.g. --anonymous.",
+    ),
+    case("near-anonymou-hyphen", "/reflect x -anonymou", "did you mean --anonymous?"),
+    case("near-checkin-m", "/checkin -m 3", "did you mean --mood? options start with two hyphens"),
+    case("near-where-a-value-is-due", "/checkin --progress -mo", "did you mean --mood?"),
+    case("near-u2010-double-privte", "/reflect hi \u2010\u2010privte", "did you mean --private?"),
+    case("near-inline-value", "/reflect x -privat=yes", "did you mean --private?"),
+    case("near-capacity-prefix", "/group create Algebra -cap 6", "did you mean --capacity?"),
+    case(
+        "near-group-typo",
+        "/checkin --progress done -grop Algebra",
+        "did you mean --group?",
+        *GROUP,
+    ),
+    case(
+        "near-timezone-typo",
+        "/cohort setup -timezon Europe/Berlin",
+        "did you mean --timezone?",
+        admin=True,
+    ),
+    case(
+        "near-pack-fullwidth-hyphen",
+        "/prompts add What surprised you? \uff0dpak retro",
+        "did you mean --pack?",
+        admin=True,
+    ),
+    case("near-upcoming", "/me back -upcomin", "did you mean --upcoming?", *PLANNED),
     case("extra-positional-claim", "/tutor claim 1 2", "did not expect '2'", *ASKED),
     case(
         "extra-words-checkin",
@@ -242,6 +312,26 @@ CASES = [
         *GROUP,
     ),
     case("checkin-invisible-progress", '/checkin --progress "\u200b\u2064"', "at least one thing"),
+    # -- control characters are removed from text before it is checked --------------------------
+    case("control-chars-checkin-progress", '/checkin --progress "\x01\x7f"', "at least one thing"),
+    case(
+        "control-chars-prompt-too-short", "/prompts add \x01wh\x02y\x03", "at least 5", admin=True
+    ),
+    case("control-chars-same-group-name", "/group create Alg\x00ebra", "already exists", *GROUP),
+    case("control-chars-zone-typo", "/me timezone Europe/\x1bBerln", "'europe/berln' is not a"),
+    case(
+        "control-chars-limit-counts-what-is-left",
+        f"/reflect {text(1501)}{text(20, chr(1))}",
+        "is 1,501 characters; the limit is 1,500",
+    ),
+    case("control-only-reflect", "/reflect \x01\x02", "/reflect needs <text>", bug=CONTROL_ONLY),
+    case(
+        "control-only-group-name",
+        '/group create "\x7f"',
+        "/group create needs <name>",
+        bug=CONTROL_ONLY,
+    ),
+    case("control-only-zone", "/me timezone \x1b", "/me timezone needs <zone>", bug=CONTROL_ONLY),
     case("required-group-join-name", "/group join", "/group join needs <name>"),
     case("required-group-role-role", "/group role Algebra bo", "needs <role>", *GROUP_BO),
     case("required-group-role-member", "/group role Algebra", "needs <member>", *GROUP),
@@ -416,6 +506,25 @@ CASES = [
     case("group-create-existing", "/group create Algebra", "already exists", *GROUP, user="bo"),
     case("group-create-existing-other-case", "/group create  ALGEBRA ", "already exists", *GROUP),
     case("group-create-archived-name", "/group create Algebra", "pick another name", *ARCHIVED),
+    case(
+        "group-create-name-straight-quote",
+        '/group create Alg"ebra',
+        "A group name can't contain quote marks: people type the name in quotes to join it.",
+    ),
+    case("group-create-name-curly-quote", "/group create Ana\u201ds", "can't contain quote marks"),
+    case("group-create-name-low-quote", "/group create a\u201eb proofs", "contain quote marks"),
+    case("group-create-name-guillemets", "/group create Alg\u00abebra\u00bb", "quote marks"),
+    case(
+        "group-create-quoted-name-with-guillemet",
+        '/group create "Linear \u00abAlgebra"',
+        "can't contain quote marks",
+    ),
+    case(
+        "group-create-quote-in-name-beside-existing",
+        "/group create Algebra\u201c",
+        "can't contain quote marks",
+        *GROUP,
+    ),
     case("group-join-own", "/group join Algebra", "you are already in algebra", *GROUP),
     case("group-join-twice", "/group join algebra", "already in Algebra", *GROUP_BO, user="bo"),
     case("group-join-full", "/group join Algebra", "algebra is full (2/2)", *FULL, user="cy"),
@@ -626,6 +735,25 @@ CASES = [
     case(
         "tutor-thank-by-stranger", "/tutor thank 1", "only the person who asked", *DONE, user="cy"
     ),
+    case(
+        "tutor-thank-forgotten-helper",
+        "/tutor thank 1 thanks!",
+        "The person who helped with #1 has since deleted their Cohort data, so thanks can't reach",
+        *HELPER_FORGOT,
+    ),
+    case(
+        "tutor-thank-forgotten-helper-no-message",
+        "/tutor thank #1",
+        "has since deleted their cohort data",
+        *HELPER_FORGOT,
+    ),
+    case(
+        "tutor-thank-forgotten-helper-who-came-back",
+        "/tutor thank 1",
+        "has since deleted their cohort data",
+        *HELPER_FORGOT,
+        by("bob", "/me"),
+    ),
     # -- tutoring: offers -----------------------------------------------------------------------
     case("tutor-stop-unoffered", "/tutor stop recursion", "you offer: nothing"),
     case(
@@ -656,6 +784,18 @@ CASES = [
         "tutor-offer-21-at-once",
         "/tutor offer " + ", ".join(f"topic {i}" for i in range(21)),
         "stop one first with /tutor stop",
+    ),
+    case(
+        "tutor-offer-repeated-in-one-line-already",
+        "/tutor offer SQL, sql",
+        "you already offer sql",
+        "/tutor offer sql",
+    ),
+    case(
+        "tutor-offer-over-20-repeats-count-once",
+        "/tutor offer new, NEW, other",
+        "at most 20 topics",
+        "/tutor offer " + ", ".join(f"topic {i}" for i in range(19)),
     ),
     # -- reflections ----------------------------------------------------------------------------
     case(
@@ -717,6 +857,30 @@ CASES = [
     case("me-timezone-blank", '/me timezone "   "', "needs <zone>"),
     case("me-timezone-path", "/me timezone ../../etc/passwd", "use an iana name"),
     case("me-timezone-utc-offset", "/me timezone UTC+2", "not a time zone"),
+    # Names that mean the host's zone, or nothing: shards on different hosts would disagree.
+    case(
+        "me-timezone-localtime", "/me timezone localtime", "'localtime' is not a time zone i know"
+    ),
+    case(
+        "me-timezone-localtime-upper",
+        "/me timezone LOCALTIME",
+        "not a time zone",
+        "/me timezone Europe/Berlin",
+    ),
+    case("me-timezone-posixrules", "/me timezone posixrules", "'posixrules' is not a time zone"),
+    case("me-timezone-factory", "/me timezone Factory", "'factory' is not a time zone i know"),
+    case(
+        "cohort-setup-timezone-localtime",
+        "/cohort setup --timezone localtime",
+        "is not a time zone",
+        admin=True,
+    ),
+    case(
+        "cohort-setup-timezone-factory",
+        "/cohort setup --timezone factory",
+        "is not a time zone",
+        admin=True,
+    ),
     # -- me: away -------------------------------------------------------------------------------
     case("me-away-month-13", "/me away 2026-13-01", "write it as yyyy-mm-dd"),
     case("me-away-feb-30", "/me away 2026-02-30", "i can't read the start date '2026-02-30'"),
@@ -768,6 +932,38 @@ CASES = [
     case("me-away-overlap-length", "/me away 3d", "overlaps", "/me away 5d"),
     case("me-back-not-away", "/me back", "you are not away"),
     case("me-back-twice", "/me back", "nothing to end", "/me away 5d", "/me back"),
+    # /me back ends only an away period covering today; planned ones need --upcoming.
+    case(
+        "me-back-only-planned",
+        "/me back",
+        "You are not away now. Your next away time is Thu 10 Sep 2026 to Sat 12 Sep 2026; "
+        "to cancel it, use /me back --upcoming.",
+        *PLANNED,
+    ),
+    case(
+        "me-back-shows-the-earliest-planned",
+        "/me back",
+        "your next away time is thu 10 sep 2026 to sat 12 sep 2026",
+        "/me away 2026-09-20 2026-09-22",
+        *PLANNED,
+    ),
+    case(
+        "me-back-after-ending-today-planned-remains",
+        "/me back",
+        "use /me back --upcoming",
+        "/me away 3d",
+        *PLANNED,
+        "/me back",
+    ),
+    case("me-back-upcoming-nothing", "/me back --upcoming", "nothing to end"),
+    case(
+        "me-back-upcoming-twice",
+        "/me back --upcoming",
+        "nothing to end",
+        *PLANNED,
+        "/me back --upcoming",
+    ),
+    case("me-back-upcoming-typo", "/me back --upcomming", "its options: --upcoming", *PLANNED),
     # -- cohort ---------------------------------------------------------------------------------
     case("cohort-setup-non-organiser", "/cohort setup", "that is for organisers"),
     case(

@@ -9,20 +9,29 @@ How the parser treats whitespace, which the round-trip properties compare agains
 - validate() strips leading and trailing whitespace from every text value. A value made only of
   invisible characters (whitespace, U+200B..U+200F, U+2060..U+2064, U+FEFF, U+00AD) counts as
   not given.
+- Text values lose their ASCII control characters (U+0000..U+0008, U+000B..U+001F, U+007F; so
+  "\r\n" becomes "\n"); line feed and tab stay. Length limits count what is left, and a value
+  made only of control characters counts as not given (see the xfails below: it does not yet).
 - A positional that takes the rest of the line (``rest=True``) and is given as several tokens
   keeps the text exactly as typed from its first word to its last: line breaks, runs of spaces
   and inner quotes stay. Options between its words split it into runs, and the runs are joined
   with one space. Given as one token, it is that token's value (a quoted token: its inner text).
-- ``--name`` is always an option. An em dash (U+2014) or en dash (U+2013) directly followed by the
-  name of one of the command's options (``\u2014anonymous``) is that option too; a dash before any
-  other word is ordinary text.
+- ``--name`` is always an option (an unknown one is refused). Any other unquoted word led by
+  hyphens or dashes (``DASHLIKE``: one or more, mixed) whose first character after them is a letter
+  is read by its name (up to "=", any case): the exact name of one of the command's named options
+  is that option (``-anonymous``, ``\u2010\u2010private``, ``\u2212MOOD=3``); a prefix of one, or a
+  difflib close match (cutoff 0.7), is refused with "Did you mean --<option>? Options start with
+  two hyphens, e.g. --<option>."; anything else is ordinary text. Digits after the dash (``-1``),
+  a lone dash and quoted words are text.
 - Integers are ASCII digits with an optional sign, after an optional ``#`` (``#3`` is 3).
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import itertools
+import re
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +53,11 @@ QUOTE_CHARS = frozenset(grammar.OPEN_QUOTES) | frozenset(grammar.CLOSERS)
 QUOTE_PAIRS = (('"', '"'), ("\u201c", "\u201d"), ("\u201e", "\u201c"), ("\u00ab", "\u00bb"))
 SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", " \u3000", "\u00a0", "\r\n"])
 INT_COLUMN_MAX = 2**31 - 1  # sa.Integer: PostgreSQL int4 (SQLite stores up to 2**63 - 1)
-DASHES = ("\u2014", "\u2013")  # em dash, en dash
+# Every hyphen or dash that may lead an option: - U+2010..U+2015 U+2212 U+FE58 U+FE63 U+FF0D.
+DASHLIKE = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+# What validate removes from text values (line feed U+000A and tab U+0009 stay).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+CONTROL_CHARS = "".join(chr(c) for c in [*range(0x09), *range(0x0B, 0x20), 0x7F])
 # What validate treats as showing nothing; every one of these alone is "not given".
 INVISIBLE_CHARS = "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad"
 
@@ -90,14 +103,48 @@ def needed(command: Command, option: Option) -> dict[str, Any]:
     return {o.key: minimal(o) for o in command.options if o.required and o is not option}
 
 
-def names_an_option(command: Command, word: str) -> bool:
-    """Whether an unquoted ``word`` is read as a named option of ``command`` (by the spec)."""
+def clean(text: str) -> str:
+    """A text value with its control characters removed, as validate leaves it."""
+    return CONTROL.sub("", text)
+
+
+def named_options(command: Command) -> list[str]:
+    return [o.name for o in command.options if not o.positional]
+
+
+def near_options(command: Command, name: str) -> list[str]:
+    """The options a dash-led ``name`` (not an exact one) is refused as a near miss of."""
+    named = named_options(command)
+    return [o for o in named if o.startswith(name)] or difflib.get_close_matches(
+        name, named, n=1, cutoff=0.7
+    )
+
+
+def reading(command: Command, word: str) -> str:
+    """How ``command`` reads an unquoted ``word``, by the spec: "option", "near" or "text"."""
     if word.startswith("--"):
-        return word != "--"
-    if word.startswith(DASHES):
-        option = command.option(word[1:].partition("=")[0].lower())
-        return option is not None and not option.positional
-    return False
+        return "text" if word == "--" else "option"
+    stripped = word.lstrip(DASHLIKE)
+    name = stripped.partition("=")[0].lower()
+    if stripped == word or not name[:1].isalpha():
+        return "text"
+    if name in named_options(command):
+        return "option"
+    return "near" if near_options(command, name) else "text"
+
+
+def read_as_text(command: Command, word: str) -> bool:
+    """Whether an unquoted ``word`` is ordinary text to ``command`` (not an option, not refused)."""
+    return reading(command, word) == "text"
+
+
+def suggestion(message: str) -> str:
+    """The option a near-miss refusal suggests; fails unless the message has the fixed form."""
+    match = re.fullmatch(
+        r"Did you mean --(\S+)\? Options start with two hyphens, e.g. --(\S+)\.", message
+    )
+    assert match is not None and match[1] == match[2], message
+    return match[1]
 
 
 def split_typed(text: str) -> tuple[list[str], list[str]]:
@@ -124,11 +171,13 @@ def split_typed(text: str) -> tuple[list[str], list[str]]:
 
 TEXT_CHARS = st.one_of(
     st.sampled_from("abc xyz  '’‘-=_/.,\t\n—"),
+    st.sampled_from(DASHLIKE + "pgm\x00\x01\x1b\x7f"),  # dash-led words, near names, controls
     st.characters(exclude_categories=("Cs",), exclude_characters=QUOTE_CHARS),
 )
 NAME_CHARS = st.one_of(st.characters(categories=("L", "N")), st.sampled_from("._-'"))
+# Rendered quoted where the command would not read them as text ("--x", "-mood").
 MEMBER_NAMES = st.text(NAME_CHARS, min_size=1, max_size=catalogue.NAME_MAX).filter(
-    lambda s: s.lower() not in {"everyone", "here"} and not s.startswith("--")
+    lambda s: s.lower() not in {"everyone", "here"}
 )
 MENTION_IDS = st.text(string.ascii_letters + string.digits, min_size=1, max_size=20)
 
@@ -139,6 +188,11 @@ NASTY_FRAGMENTS = st.one_of(
     st.sampled_from(["-", "--", "---", "=", "--=", "@", "<@", ">", "|", "/", "//", "_"]),
     st.sampled_from(["--mood", "--private", "--capacity=", "--tz", "--x", "--remove_organiser"]),
     st.sampled_from(["\u2014", "\u2013", "\u2014mood", "\u2013private=", "\u2014x", "\u2014-days"]),
+    st.sampled_from(
+        [*DASHLIKE, "-m", "-moo", "\u2010\u2010private", "\u2212anon", "\uff0dx", "-1"]
+    ),
+    st.sampled_from(["-organiser", "\ufe63page=2", "-remove_organiser", "\u2011\u2012upcoming"]),
+    st.sampled_from(sorted(CONTROL_CHARS)),
     st.sampled_from(["list", "export", "cohort", "me", "join", "LIST", "0", "-1", "1_0", "٣"]),
     st.sampled_from(["#", "#1", "##2", "#-3", "+4", "３", "2147483648", "9" * 30]),
     st.sampled_from(["<@U1|ana>", "@everyone", "99999999999999999999", "İ", "ß", "\u0301"]),
@@ -146,28 +200,39 @@ NASTY_FRAGMENTS = st.one_of(
     st.text(max_size=8),
 )
 NASTY_TEXT = st.one_of(st.text(), st.lists(NASTY_FRAGMENTS, max_size=30).map("".join))
+DASH = st.sampled_from(DASHLIKE)
+# One or two of them, mixed or not: "-", "\u2010\u2010", "-\u2212", and "--" too.
+DASH_PREFIXES = st.one_of(DASH, st.tuples(DASH, DASH).map("".join))
 
 
 def visible(text: str) -> bool:
     return any(not c.isspace() and c not in INVISIBLE_CHARS for c in text)
 
 
+def ends_clean(text: str) -> bool:
+    """Removing control characters exposes no whitespace at the ends. (validate strips before it
+    removes them, so "x \x01" keeps a trailing space: pinned as a strict xfail below, and kept
+    out of the generated values so that the other properties don't depend on it.)"""
+    return clean(text) == clean(text).strip()
+
+
 def text_values(option: Option, *, too_long: bool = False) -> st.SearchStrategy[str]:
-    """Stripped text within the option's length limits (or just over ``max_length``)."""
+    """Stripped text whose control-free form (what validate returns) is within the option's
+    length limits (or just over ``max_length``)."""
     lo = max(option.min_length or 0, 1)
     hi = option.max_length if option.max_length is not None else 300
     if too_long:
         return (
             st.text(TEXT_CHARS, min_size=hi + 1, max_size=hi + 30)
             .map(str.strip)
-            .filter(lambda s: len(s) > hi)
+            .filter(lambda s: len(clean(s)) > hi and ends_clean(s))
         )
     short = st.text(TEXT_CHARS, min_size=lo, max_size=min(hi, 40))
     longest = st.text(TEXT_CHARS, min_size=hi, max_size=hi)
     return (
         st.one_of(short, short, short, longest)
         .map(str.strip)
-        .filter(lambda s: lo <= len(s) <= hi and visible(s))
+        .filter(lambda s: lo <= len(clean(s)) <= hi and visible(clean(s)) and ends_clean(s))
     )
 
 
@@ -186,7 +251,7 @@ def render_text(
 ) -> tuple[list[str], list[str]]:
     """Tokens for a text value and, for an unquoted rest, the whitespace typed between them."""
     words, gaps = split_typed(value)
-    plain = not any(names_an_option(command, w) for w in words)
+    plain = all(read_as_text(command, w) for w in words)
     if rest and plain and len(words) > 1 and draw(st.booleans()):
         return words, gaps  # unquoted: the parser gives back the text as typed
     if len(words) > 1 or not plain or draw(st.booleans()):
@@ -229,7 +294,9 @@ def render_value(
         form = draw(st.sampled_from(["plain", "at", "mention", "mention_id", "mention_bang"]))
         if form in ("plain", "at"):
             name = draw(MEMBER_NAMES)
-            return piece([("@" if form == "at" else "") + name]), MemberRef(id=None, name=name)
+            token = ("@" if form == "at" else "") + name
+            token = token if read_as_text(command, token) else quote(draw, token)
+            return piece([token]), MemberRef(id=None, name=name)
         ident = draw(MENTION_IDS)
         if form == "mention":
             name = draw(MEMBER_NAMES)
@@ -241,7 +308,7 @@ def render_value(
         token = random_case(draw, choice)
         return piece([quote(draw, token) if draw(st.booleans()) else token]), choice
     value = draw(text_values(option))
-    return piece(*render_text(draw, command, value, rest=option.rest)), value
+    return piece(*render_text(draw, command, value, rest=option.rest)), clean(value)
 
 
 @dataclass(frozen=True)
@@ -317,11 +384,12 @@ def arrange(draw: st.DrawFn, case: Case, where: str = "anywhere", dashes: bool =
 
     A rest typed as several words keeps the whitespace typed between them; an option chunk
     placed between two of its words splits it into runs, which the parser joins with a space.
-    ``dashes`` spells each option with an em or en dash instead of ``--``.
+    ``dashes`` spells each option with one or two hyphens or dashes (``DASHLIKE``) instead of
+    ``--``.
     """
     chunks = list(draw(st.permutations(case.options))) if case.options else []
     if dashes:
-        chunks = [(draw(st.sampled_from(DASHES)) + c[0][2:], *c[1:]) for c in chunks]
+        chunks = [(draw(DASH_PREFIXES) + c[0][2:], *c[1:]) for c in chunks]
     flat = [(piece, j) for piece in case.positional for j in range(len(piece.tokens))]
     n = len(flat)
     if where == "before":
@@ -332,11 +400,6 @@ def arrange(draw: st.DrawFn, case: Case, where: str = "anywhere", dashes: bool =
         places = sorted(
             draw(st.lists(st.integers(0, n), min_size=len(chunks), max_size=len(chunks)))
         )
-    bare = len(case.command.path) == 1 and not case.command.positionals
-    if dashes and chunks and places[0] == 0 and bare:
-        # Known bug, pinned by test_dash_option_first_under_a_bare_command: "/checkin \u2014mood 3"
-        # is read as a subcommand. Keep "--" for the option that comes first there.
-        chunks[0] = ("--" + chunks[0][0][1:], *chunks[0][1:])
     words: list[str] = []
     gaps: list[str | None] = []
     runs: list[str] = []
@@ -405,8 +468,8 @@ def render(
     rest = next((p.option for p in case.positional if p.gaps), None)
     if rest is not None and layout.rest is not None and rest is not case.bad:
         # Runs joined with one space can be shorter than the value typed in one piece.
-        assume(len(layout.rest) >= (rest.min_length or 0))
-        expected[rest.key] = layout.rest
+        assume(len(clean(layout.rest)) >= (rest.min_length or 0))
+        expected[rest.key] = clean(layout.rest)
     text = join(draw, path + args, [None] * len(path) + list(layout.gaps))
     return Line(text, expected, layout.rest)
 
@@ -558,10 +621,15 @@ def test_cohort_prefix_reaches_every_command(
 # -- dashes, line breaks and invisible text ---------------------------------------------------
 
 
+def test_dashlike_is_the_documented_set() -> None:
+    assert set(grammar.DASHLIKE) == set(DASHLIKE)
+
+
 @SETTINGS
 @given(data=st.data())
-def test_em_or_en_dash_before_a_known_option_is_that_option(data: st.DataObject) -> None:
-    """Phones turn "--" into a dash: "\u2014anonymous", "\u2013MOOD=3" are the options."""
+def test_any_dash_before_a_known_option_is_that_option(data: st.DataObject) -> None:
+    """Phones and keyboards turn "--" into dashes: "\u2014anonymous", "\u2010\u2010private",
+    "-MOOD=3", "\u2212\u2212days 7" are the options."""
     case = data.draw(cases(named=True))
     line = render(data.draw, case, dashes=True)
     assert run(line.text) == (case.command, line.expected), line.text
@@ -569,6 +637,85 @@ def test_em_or_en_dash_before_a_known_option_is_that_option(data: st.DataObject)
 
 def test_dash_option_first_under_a_bare_command() -> None:
     assert run("/checkin \u2014mood 3")[1]["mood"] == 3
+    assert run("/checkin -mood 3")[1]["mood"] == 3
+    assert run("/reflect \u2212private hi")[1]["private"] is True
+
+
+NAMED = [(c, o) for c in catalogue.COMMANDS for o in c.options if not o.positional]
+
+
+def dashed_line(command: Command, option: Option, spelled: str) -> tuple[str, Any]:
+    """A valid line giving ``option`` as ``spelled`` (its name with some lead), and its value."""
+    words = [str(minimal(o)) for o in command.positionals if o.required]
+    if option.kind is Kind.FLAG:
+        return " ".join(["/" + " ".join(command.path), *words, spelled]), True
+    value = minimal(option)
+    expected = MemberRef(None, value) if option.kind is Kind.MEMBER else value
+    return " ".join(["/" + " ".join(command.path), *words, spelled, str(value)]), expected
+
+
+@pytest.mark.parametrize("times", [1, 2], ids=["single", "double"])
+@pytest.mark.parametrize("dash", list(DASHLIKE), ids=lambda d: f"U+{ord(d):04X}")
+def test_every_dash_before_every_option_name_is_that_option(dash: str, times: int) -> None:
+    for command, option in NAMED:
+        for name in (option.name, option.name.upper()):
+            line, value = dashed_line(command, option, dash * times + name)
+            got = run(line)
+            assert got[1][option.key] == value, line
+            assert got == run(dashed_line(command, option, "--" + option.name)[0]), line
+
+
+@st.composite
+def near_misses(draw: st.DrawFn, command: Command) -> tuple[str, str]:
+    """A name one of ``command``'s options starts with, or one edit away from: (near, option)."""
+    option = draw(st.sampled_from(named_options(command)))
+    edit = draw(st.sampled_from(["prefix", "drop", "swap", "change", "add"]))
+    at = draw(st.integers(0, len(option) - 1))
+    letter = draw(st.sampled_from(string.ascii_lowercase))
+    if edit == "prefix":
+        near = option[: at + 1]
+    elif edit == "drop":
+        near = option[:at] + option[at + 1 :]
+    elif edit == "swap":
+        near = option[:at] + option[at + 1 : at + 2] + option[at : at + 1] + option[at + 2 :]
+    elif edit == "change":
+        near = option[:at] + letter + option[at + 1 :]
+    else:
+        near = option[:at] + letter + option[at:]
+    assume(near[:1].isalpha() and near not in named_options(command))
+    return near, option
+
+
+@SETTINGS
+@given(
+    command=st.sampled_from([c for c in catalogue.COMMANDS if has_named(c)]),
+    data=st.data(),
+)
+def test_a_dash_before_a_near_option_name_is_refused_with_the_suggestion(
+    command: Command, data: st.DataObject
+) -> None:
+    """A prefix or near miss is refused, never text: "/reflect secret -anon" must not publish
+    a reflection meant to be anonymous. The message names the option, spelled with "--"."""
+    near, source = data.draw(near_misses(command))
+    named = named_options(command)
+    typed = near.lower()
+    prefixed = [o for o in named if o.startswith(typed)]
+    close = [o for o in named if difflib.SequenceMatcher(None, o, typed).ratio() >= 0.7]
+    assume(prefixed or close)  # one edit of a short name may be near nothing: text (below)
+    lead = data.draw(DASH_PREFIXES.filter(lambda d: d != "--"))  # "--m": unknown, not near
+    word = lead + random_case(data.draw, near) + data.draw(st.sampled_from(["", "=", "=3", "=yes"]))
+    words = [str(minimal(o)) for o in command.positionals if o.required]
+    words.insert(data.draw(st.integers(0, len(words))), word)
+    line = join(data.draw, ["/" + command.path[0], *command.path[1:], *words])
+    with pytest.raises(UserError) as caught:
+        run(line)
+    suggested = suggestion(caught.value.message)
+    if prefixed:
+        assert suggested in prefixed, line  # "-re" under /cohort setup: either option
+    else:
+        assert suggested in close, line
+    if prefixed == [source] or (not prefixed and close == [source]):
+        assert suggested == source, line
 
 
 REST_ONLY = [c for c in catalogue.COMMANDS if len(c.positionals) == 1 and c.positionals[0].rest]
@@ -578,9 +725,11 @@ ALL_OPTION_NAMES = sorted({o.name for c in catalogue.COMMANDS for o in c.options
 @SETTINGS
 @given(
     command=st.sampled_from(REST_ONLY),
-    dash=st.sampled_from(DASHES),
+    dash=DASH_PREFIXES,
     name=st.one_of(
-        st.sampled_from(ALL_OPTION_NAMES), st.text(string.ascii_letters + "-_=", max_size=8)
+        st.sampled_from(ALL_OPTION_NAMES),
+        st.text(string.ascii_letters + "-_=", max_size=8),
+        st.text(string.digits + DASHLIKE, max_size=3),
     ),
     at=st.integers(0, 2),
     data=st.data(),
@@ -588,14 +737,32 @@ ALL_OPTION_NAMES = sorted({o.name for c in catalogue.COMMANDS for o in c.options
 def test_a_dash_before_any_other_word_is_text(
     command: Command, dash: str, name: str, at: int, data: st.DataObject
 ) -> None:
+    """Another command's option, a positional's name, a far word, digits, a lone dash."""
     word = dash + random_case(data.draw, name)
-    assume(not names_an_option(command, word))  # unknown, positional, or not a name at all
+    assume(read_as_text(command, word))  # not this command's option, nor near one
     words = ["alpha", "beta"]
     words.insert(at, word)
     gaps = data.draw(st.lists(SEPARATORS, min_size=2, max_size=2))
     typed = words[0] + gaps[0] + words[1] + gaps[1] + words[2]
     head = "/" + " ".join(command.path)
-    assert run(f"{head} {typed}")[1][command.positionals[0].key] == typed
+    assert run(f"{head} {typed}")[1][command.positionals[0].key] == clean(typed)
+
+
+NAMED_TEXT = [(c, o) for c, o in NAMED if o.kind is Kind.TEXT and not o.choices]
+
+
+@SETTINGS
+@given(target=st.sampled_from(NAMED_TEXT), data=st.data())
+def test_a_quoted_dash_word_is_text(target: tuple[Command, Option], data: st.DataObject) -> None:
+    """Quoting is how to say "-mood" as text, here as an option's value."""
+    command, option = target
+    name = data.draw(st.sampled_from(named_options(command)))
+    word = data.draw(DASH_PREFIXES) + data.draw(st.sampled_from([name, name[:2], name + "x"]))
+    words = [str(minimal(o)) for o in command.positionals if o.required]
+    line = " ".join(
+        ["/" + " ".join(command.path), *words, f"--{option.name}", quote(data.draw, word)]
+    )
+    assert run(line)[1][option.key] == word, line
 
 
 def test_dash_examples() -> None:
@@ -613,31 +780,78 @@ def test_dash_examples() -> None:
     }
     assert run("/group create Algebra \u2014capacity 6 \u2013private")[1]["capacity"] == 6
     assert run("/me forget \u2014confirm")[1] == {"confirm": True}
-    assert run("/reflect hello \u2014public")[1]["text"] == "hello \u2014public"  # not an option
+    assert run("/me forget -confirm")[1] == {"confirm": True}
+    assert run("/me back \u2010\u2010upcoming")[1] == {"upcoming": True}
+    assert run("/reflect hi \u2212\u2212private")[1]["private"] is True
+    assert run("/reflect hi -\u2014anonymous")[1]["anonymous"] is True  # mixed dashes
+    assert run("/cohort setup -remove-organiser ana")[1]["remove_organiser"] == MemberRef(
+        None, "ana"
+    )
+    assert run("/reflect hello \u2014public")[1]["text"] == "hello \u2014public"  # not near
     assert run("/reflect \u2014text hi")[1]["text"] == "\u2014text hi"  # a positional's name
-    assert run("/reflect \u2014\u2014private hi")[1]["text"] == "\u2014\u2014private hi"
+    assert run("/reflect hi -mood")[1]["text"] == "hi -mood"  # another command's option
+    assert run("/reflect \u2014\u2014private hi")[1] == {  # two dashes: the option
+        "text": "hi",
+        "private": True,
+        "anonymous": False,
+    }
     assert run('/reflect "\u2014private" hi')[1] == {
         "text": '"\u2014private" hi',  # quoted: text, quotes kept
         "private": False,
         "anonymous": False,
     }
-    assert run("/reflect a \u2014 b \u2013")[1]["text"] == "a \u2014 b \u2013"  # a lone dash
+    assert run('/checkin --progress "-mood"')[1]["progress"] == "-mood"
+    assert run("/reflect a \u2014 b \u2013 - \u2212")[1]["text"] == "a \u2014 b \u2013 - \u2212"
+    assert run("/reflect -1 -2x \u22123")[1]["text"] == "-1 -2x \u22123"  # digits after it
+    assert run("/reflect -=x -_private")[1]["text"] == "-=x -_private"  # no letter after it
+    assert parse("/checkin --mood -1")[1] == {"mood": "-1"}  # the value; validate refuses it
     with pytest.raises(UserError, match="--mood needs a value"):
         run("/checkin --progress x \u2014mood")
     with pytest.raises(UserError, match="--private was given twice"):
         run("/reflect hi --private \u2013private")
+    with pytest.raises(UserError, match="--private was given twice"):
+        run("/reflect hi -private \uff0dPRIVATE")
     with pytest.raises(UserError, match="has no option --x"):
         run("/reflect hi --x")  # "--" is always an option, known or not
+    with pytest.raises(UserError, match="has no option ---private"):
+        run("/reflect hi ---private")  # led by "--": unchanged
+
+
+@pytest.mark.parametrize(
+    ("line", "option"),
+    [
+        ("/reflect secret \u2014anon", "anonymous"),
+        ("/reflect x -anonymou", "anonymous"),
+        ("/reflect x -annonymous", "anonymous"),
+        ("/reflect x -a", "anonymous"),
+        ("/reflect \u2010\u2010privte x", "private"),
+        ("/reflect x -privat=yes", "private"),
+        ("/checkin -m 3", "mood"),
+        ("/checkin --progress done -grop x", "group"),
+        ("/checkin --progress -mo", "mood"),  # where a value is due, too
+        ("/group create Algebra -cap 6", "capacity"),
+        ("/group list \u2212pgae 2", "page"),
+        ("/cohort setup -timezon Europe/Berlin", "timezone"),
+        ("/cohort setup -organizer ana", "organiser"),
+        ("/prompts add what surprised you? \uff0dpak x", "pack"),
+        ("/me back -up", "upcoming"),
+        ("/me forget -conf", "confirm"),
+    ],
+)
+def test_near_option_examples(line: str, option: str) -> None:
+    with pytest.raises(UserError) as caught:
+        run(line)
+    assert suggestion(caught.value.message) == option
 
 
 PLAIN_WORD = st.text(
     st.characters(
         exclude_categories=("Cs",),
-        exclude_characters=QUOTE_CHARS | set("-\u2014\u2013") | set(INVISIBLE_CHARS),
+        exclude_characters=QUOTE_CHARS | set(DASHLIKE) | set(INVISIBLE_CHARS),
     ),
     min_size=1,
     max_size=6,
-).filter(lambda w: not any(c.isspace() for c in w))
+).filter(lambda w: not any(c.isspace() for c in w) and clean(w))  # not only control characters
 QUOTED_WORD = st.builds(
     lambda inner, pair: pair[0] + inner + pair[1],
     st.text(
@@ -672,21 +886,30 @@ def test_rest_text_keeps_line_breaks_and_inner_quotes(
     target: tuple[str, str], typed: str, ends: tuple[str, str]
 ) -> None:
     head, key = target
-    assert run(head + ends[0] + typed + ends[1])[1][key] == typed
+    assert run(head + ends[0] + typed + ends[1])[1][key] == clean(typed)  # "\r\n" is "\n"
 
 
 @SETTINGS
 @given(
     first=typed_text(),
     second=typed_text(),
-    flag=st.sampled_from(["--private", "--ANONYMOUS", "\u2014private", "\u2013anonymous"]),
+    flag=st.sampled_from(
+        [
+            "--private",
+            "--ANONYMOUS",
+            "\u2014private",
+            "\u2013anonymous",
+            "-private",
+            "\u2212Anonymous",
+        ]
+    ),
     seps=st.tuples(LINE_BREAKS, LINE_BREAKS),
 )
 def test_runs_split_by_an_option_are_joined_with_one_space(
     first: str, second: str, flag: str, seps: tuple[str, str]
 ) -> None:
     _, values = run(f"/reflect {first}{seps[0]}{flag}{seps[1]}{second}")
-    assert values["text"] == f"{first} {second}"
+    assert values["text"] == clean(f"{first} {second}")
     assert values["private"] or values["anonymous"]
 
 
@@ -754,6 +977,94 @@ def test_visible_text_among_invisible_characters_is_kept() -> None:
         run("/reflect \u200b\u2060 \ufeff\u00ad")
 
 
+# -- control characters -----------------------------------------------------------------------
+
+TEXT_KIND = [(c, o) for c in catalogue.COMMANDS for o in c.options if o.kind is Kind.TEXT]
+
+
+@pytest.mark.parametrize("code", range(128), ids=lambda c: f"U+{c:04X}")
+def test_exactly_the_ascii_control_characters_but_tab_and_line_feed_are_removed(
+    code: int,
+) -> None:
+    command = catalogue.find(("reflect",))
+    value = f"a{chr(code)}b"
+    expected = "ab" if chr(code) in CONTROL_CHARS else value
+    assert validate(command, {"text": value})["text"] == expected
+
+
+@SETTINGS
+@given(target=st.sampled_from(text_options()), data=st.data())
+def test_control_characters_are_removed_and_limits_count_what_is_left(
+    target: tuple[Command, Option], data: st.DataObject
+) -> None:
+    """Anywhere in a value, as Discord hands it over; a value at the limit may carry any number."""
+    command, option = target
+    core = data.draw(text_values(option).filter(lambda s: clean(s) == s))
+    pieces = list(core)
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(pieces)))
+        pieces.insert(at, data.draw(st.sampled_from(CONTROL_CHARS)))
+    value = "".join(pieces)
+    assert validate(command, {**needed(command, option), option.key: value})[option.key] == core
+
+
+def test_control_character_examples() -> None:
+    assert run("/reflect a\x00b\x1bc\x7f d")[1]["text"] == "abc d"
+    assert run("/reflect line one\r\nline\ttwo")[1]["text"] == "line one\nline\ttwo"
+    assert run('/group join "Alg\x08ebra"')[1]["name"] == "Algebra"
+    assert run("/checkin --progress \x01done")[1]["progress"] == "done"
+    assert run("/group role g ana MEM\x00BER")[1]["role"] == "member"  # a choice too
+    assert run("/me timezone Europe/\x7fBerlin")[1]["zone"] == "Europe/Berlin"
+    assert run("/reflect " + "x" * 1500 + "\x01" * 10)[1]["text"] == "x" * 1500
+    with pytest.raises(UserError, match="at least 5 characters"):
+        run("/prompts add \x01wh\x02y\x03")  # three characters left
+
+
+NON_SPACE_CONTROLS = [c for c in CONTROL_CHARS if not c.isspace()]  # str.strip keeps them
+CONTROL_ONLY = st.text(st.sampled_from(CONTROL_CHARS), min_size=1, max_size=6).filter(
+    lambda s: s.strip()  # not all of it is whitespace to str.strip (U+001C..U+001F, U+000B...)
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: controls are removed after the blank check, so a value made only of them "
+    'is "" (or "must be at least 1 characters", "must be one of"), not "needs <x>" / not given',
+)
+@FEW
+@given(target=st.sampled_from(TEXT_KIND), blank=CONTROL_ONLY)
+def test_control_only_values_are_missing(target: tuple[Command, Option], blank: str) -> None:
+    """As for invisible-only values: required, "needs <x>"; optional, not given."""
+    command, option = target
+    others = needed(command, option)
+    if option.required:
+        with pytest.raises(UserError) as caught:
+            validate(command, {**others, option.key: blank})
+        assert caught.value.message == needs_message(command, option)
+    else:
+        assert validate(command, {**others, option.key: blank})[option.key] is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='bug: validate strips before removing controls, so "x \\x01" keeps a trailing space',
+)
+@FEW
+@given(
+    target=st.sampled_from(text_options()),
+    data=st.data(),
+    space=st.text(st.sampled_from(" \t\n\u3000"), min_size=1, max_size=3),
+    controls=st.text(st.sampled_from(NON_SPACE_CONTROLS), min_size=1, max_size=3),
+)
+def test_whitespace_left_at_the_ends_by_removed_controls_is_stripped(
+    target: tuple[Command, Option], data: st.DataObject, space: str, controls: str
+) -> None:
+    command, option = target
+    core = data.draw(text_values(option).filter(lambda s: clean(s) == s))
+    value = data.draw(st.sampled_from([core + space + controls, controls + space + core]))
+    assert validate(command, {**needed(command, option), option.key: value})[option.key] == core
+
+
 def test_cohort_lists_every_command_when_the_word_is_unknown() -> None:
     with pytest.raises(UserError) as caught:
         run("/cohort frob")
@@ -788,7 +1099,7 @@ def test_text_over_max_length_is_rejected_with_the_limit(data: st.DataObject) ->
     assert case.bad is not None and case.bad.max_length is not None
     line = render(data.draw, case)
     command, raw = parse(line.text)
-    length = len(raw[case.bad.key].strip())
+    length = len(clean(raw[case.bad.key].strip()))  # control characters don't count
     # Options between the words of a too-long rest shorten it (each gap becomes one space).
     assume(length > case.bad.max_length)
     if any(p.gaps and p.option is case.bad for p in case.positional):
@@ -938,7 +1249,7 @@ def test_apostrophes_never_start_quotes(words: list[str], seps: list[str]) -> No
     assert not any(t.quoted for t in tokens)
     _, values = run("/reflect " + line)
     typed = words[0] + "".join(sep + word for sep, word in zip(seps[1:], words[1:], strict=False))
-    assert values["text"] == typed  # as typed, from the first word to the last
+    assert values["text"] == clean(typed)  # as typed, from the first word to the last
 
 
 @SETTINGS
@@ -1028,7 +1339,7 @@ def test_group_create_splits_name_and_topic() -> None:
 def test_rest_text_whitespace_handling() -> None:
     assert run("/reflect a\n  b\tc")[1]["text"] == "a\n  b\tc"  # unquoted: kept as typed
     assert run('/reflect "a\n  b"')[1]["text"] == "a\n  b"  # quoted: kept
-    assert run("/reflect  \n a\r\nb \n ")[1]["text"] == "a\r\nb"  # the ends are stripped
+    assert run("/reflect  \n a\r\nb \n ")[1]["text"] == "a\nb"  # ends stripped; CR removed
     assert run("/reflect a --anonymous b")[1] == {
         "text": "a b",
         "private": False,
