@@ -137,7 +137,7 @@ DASHLIKE = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
 
 def _looks_like_option(word: str) -> bool:
-    return word.startswith(("--", *DASHES))
+    return word.startswith("--") or (word[:1] in DASHLIKE and word.lstrip(DASHLIKE)[:1].isalpha())
 
 
 def _words_follow(command: Command, tokens: list[Token]) -> bool:
@@ -160,7 +160,7 @@ def _option_name(command: Command, token: Token) -> str | None:
     if stripped == value or not name[:1].isalpha():
         return None  # a plain word, a number like -1, or a lone dash
     named = [o.name for o in command.options if not o.positional]
-    if name in named:
+    if name.replace("_", "-") in named:
         return stripped
     near = [o for o in named if o.startswith(name)] or difflib.get_close_matches(
         name, named, n=1, cutoff=0.7
@@ -266,7 +266,7 @@ def _value(command: Command, option: Option, value: Any) -> Any:
     if option.kind is Kind.FLAG:
         return _flag(option, value)
     if isinstance(value, str):
-        value = value.strip()
+        value = CONTROL.sub("", value).strip()  # PostgreSQL refuses NUL; none of it shows
         if is_blank(value):
             value = ""
     if value is None or value == "":
@@ -332,7 +332,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def _text(option: Option, value: Any) -> str:
     if not isinstance(value, str):
         raise UserError(f"{_label(option).capitalize()} must be text.")
-    value = CONTROL.sub("", value)
     if option.choices:
         lowered = value.lower()
         if lowered not in option.choices:

@@ -11,7 +11,7 @@ How the parser treats whitespace, which the round-trip properties compare agains
   not given.
 - Text values lose their ASCII control characters (U+0000..U+0008, U+000B..U+001F, U+007F; so
   "\r\n" becomes "\n"); line feed and tab stay. Length limits count what is left, and a value
-  made only of control characters counts as not given (see the xfails below: it does not yet).
+  made only of control characters counts as not given.
 - A positional that takes the rest of the line (``rest=True``) and is given as several tokens
   keeps the text exactly as typed from its first word to its last: line breaks, runs of spaces
   and inner quotes stay. Options between its words split it into runs, and the runs are joined
@@ -210,9 +210,8 @@ def visible(text: str) -> bool:
 
 
 def ends_clean(text: str) -> bool:
-    """Removing control characters exposes no whitespace at the ends. (validate strips before it
-    removes them, so "x \x01" keeps a trailing space: pinned as a strict xfail below, and kept
-    out of the generated values so that the other properties don't depend on it.)"""
+    """Removing control characters exposes no whitespace at the ends, so generated values
+    need no second strip to predict what validate returns."""
     return clean(text) == clean(text).strip()
 
 
@@ -1026,11 +1025,6 @@ CONTROL_ONLY = st.text(st.sampled_from(CONTROL_CHARS), min_size=1, max_size=6).f
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: controls are removed after the blank check, so a value made only of them "
-    'is "" (or "must be at least 1 characters", "must be one of"), not "needs <x>" / not given',
-)
 @FEW
 @given(target=st.sampled_from(TEXT_KIND), blank=CONTROL_ONLY)
 def test_control_only_values_are_missing(target: tuple[Command, Option], blank: str) -> None:
@@ -1045,10 +1039,6 @@ def test_control_only_values_are_missing(target: tuple[Command, Option], blank: 
         assert validate(command, {**others, option.key: blank})[option.key] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='bug: validate strips before removing controls, so "x \\x01" keeps a trailing space',
-)
 @FEW
 @given(
     target=st.sampled_from(text_options()),

@@ -59,7 +59,8 @@ def away(ctx: Context, *, start: str, end: str | None) -> Reply:
     ctx.store.add_away(ctx.community_id, ctx.member_id, first, last)
     return Reply(
         f"Away from {zones.show_date(first)} to {zones.show_date(last)}: no reminders, "
-        "and your streak is frozen. /me back ends it early."
+        "and your streak is frozen. "
+        + ("/me back ends it early." if first <= ctx.today() else "/me back --upcoming cancels it.")
     )
 
 
@@ -94,7 +95,8 @@ def back(ctx: Context, *, upcoming: bool) -> Reply:
             first = planned[0]
             raise UserError(
                 f"You are not away now. Your next away time is {zones.show_date(first.start)} "
-                f"to {zones.show_date(first.end)}; to cancel it, use /me back --upcoming."
+                f"to {zones.show_date(first.end)}; to cancel planned away time, use "
+                "/me back --upcoming."
             )
         raise UserError("You are not away, so there is nothing to end.")
     if current is not None and current.start < today:
@@ -103,7 +105,9 @@ def back(ctx: Context, *, upcoming: bool) -> Reply:
         ctx.store.remove_away(current)
     for period in planned if upcoming else []:
         ctx.store.remove_away(period)
-    cancelled = f" Cancelled {plural(len(planned), 'planned away period')}." if upcoming else ""
+    cancelled = (
+        f" Cancelled {plural(len(planned), 'planned away period')}." if upcoming and planned else ""
+    )
     welcome = "Welcome back! Reminders are on again and today counts for your streak."
     return Reply((welcome if current is not None else "Done.") + cancelled)
 
