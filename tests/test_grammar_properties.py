@@ -921,11 +921,8 @@ def needs_message(command: Command, option: Option) -> str:
     return f"/{command.name} needs {grammar._label(option)}. Usage: {command.usage()}"
 
 
-@SETTINGS
-@given(target=st.sampled_from(valued_options()), blank=INVISIBLE_TEXT)
-def test_invisible_only_values_are_missing(target: tuple[Command, Option], blank: str) -> None:
-    """As Discord hands them to validate: required, "needs <x>"; optional, not given."""
-    command, option = target
+def assert_counts_as_missing(command: Command, option: Option, blank: str) -> None:
+    """Required: refused with "needs <x>"; optional: not given."""
     others = needed(command, option)
     if option.required:
         with pytest.raises(UserError) as caught:
@@ -933,6 +930,13 @@ def test_invisible_only_values_are_missing(target: tuple[Command, Option], blank
         assert caught.value.message == needs_message(command, option)
     else:
         assert validate(command, {**others, option.key: blank})[option.key] is None
+
+
+@SETTINGS
+@given(target=st.sampled_from(valued_options()), blank=INVISIBLE_TEXT)
+def test_invisible_only_values_are_missing(target: tuple[Command, Option], blank: str) -> None:
+    """As Discord hands them to validate: required, "needs <x>"; optional, not given."""
+    assert_counts_as_missing(*target, blank)
 
 
 @SETTINGS
@@ -1029,14 +1033,7 @@ CONTROL_ONLY = st.text(st.sampled_from(CONTROL_CHARS), min_size=1, max_size=6).f
 @given(target=st.sampled_from(TEXT_KIND), blank=CONTROL_ONLY)
 def test_control_only_values_are_missing(target: tuple[Command, Option], blank: str) -> None:
     """As for invisible-only values: required, "needs <x>"; optional, not given."""
-    command, option = target
-    others = needed(command, option)
-    if option.required:
-        with pytest.raises(UserError) as caught:
-            validate(command, {**others, option.key: blank})
-        assert caught.value.message == needs_message(command, option)
-    else:
-        assert validate(command, {**others, option.key: blank})[option.key] is None
+    assert_counts_as_missing(*target, blank)
 
 
 @FEW
