@@ -125,7 +125,7 @@ CASES = [
     case(
         "group-list-page-past-end",
         "/group list --page 2",
-        "only 1 page(s)",
+        "There is only 1 page of groups",
         "/group create Algebra",
     ),
     case("option-positional-given-as-option", "/group join --name Algebra", "no option --name"),

@@ -307,3 +307,10 @@ def test_export_includes_archived_groups(any_harness):
     groups = json.loads(h.ok("/me export").reply.attachment[1])["groups"]
     assert [(g["group"], g["role"]) for g in groups] == [("Old", "facilitator")]
     assert groups[0]["archived_at"] is not None
+
+
+def test_offering_a_topic_says_how_many_requests_already_wait(any_harness):
+    h = any_harness
+    h.ok("/tutor request recursion base case", as_user="ana")
+    reply = h.ok("/tutor offer recursion", as_user="bo").reply.text
+    assert reply.endswith("1 open request matches: /tutor queue")

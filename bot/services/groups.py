@@ -77,7 +77,11 @@ def list_groups(ctx: Context, *, page: int | None) -> Reply:
     if not total:
         return Reply('No study groups yet. Start one: /group create "Linear Algebra" proofs')
     if not rows:
-        raise UserError(f"There are only {-(-total // PAGE)} page(s) of groups; try /group list.")
+        pages = -(-total // PAGE)
+        raise UserError(
+            f"There {'is only 1 page' if pages == 1 else f'are only {pages} pages'} "
+            "of groups; try /group list."
+        )
     items = tuple(_line(g, g.size) for g in rows)
     buttons = tuple(join_button(g) for g in rows if not g.private)[:LIST_BUTTONS]
     shown = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
-from bot.text import shorten
+from bot.text import plural, shorten
 from bot.types import Reply, Visibility
 
 LISTED = 10
@@ -65,4 +65,4 @@ def list_mine(ctx: Context) -> Reply:
         for r in mine[:LISTED]
     )
     more = f" Showing the newest {LISTED}; /me export has them all." if len(mine) > LISTED else ""
-    return Reply(f"{len(mine)} reflection(s).{more}", title="Your reflections", items=items)
+    return Reply(f"{plural(len(mine), 'reflection')}.{more}", title="Your reflections", items=items)

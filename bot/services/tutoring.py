@@ -41,7 +41,8 @@ def offer(ctx: Context, *, topics: str) -> Reply:
     for topic in new:
         ctx.store.add_offer(ctx.community_id, ctx.member_id, topic, normalise_key(topic), ctx.now)
     waiting = sum(ctx.store.count_open_requests(ctx.community_id, normalise_key(t)) for t in new)
-    tail = f" {waiting} open request(s) match: /tutor queue" if waiting else ""
+    verb = "matches" if waiting == 1 else "match"
+    tail = f" {plural(waiting, 'open request')} {verb}: /tutor queue" if waiting else ""
     return Reply(
         f"You now offer help with {', '.join(new)}. You'll be told when someone asks.{tail}"
     )
