@@ -21,6 +21,7 @@ from bot.types import MemberRef
 
 OPEN_QUOTES = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 CLOSERS = {'"', "\u201d", "\u201c", "\u00bb"}
+QUOTE_MARKS = frozenset(OPEN_QUOTES) | CLOSERS  # every mark that opens or closes a quote
 MAX_LINE = 12_000
 
 
@@ -131,7 +132,6 @@ def _resolve(top: str, rest: list[Token]) -> tuple[Command, list[Token]]:
     raise UserError(f"/{top} needs a subcommand: {names}. E.g. /{top} {example}.")
 
 
-DASHES = ("\u2014", "\u2013")  # phones turn "--" into an em or en dash
 # Every character a person or their keyboard may use as a hyphen.
 DASHLIKE = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 
 from storage.models import Community, Member
+from storage.statements import table
 
-COMMUNITY: Table = Community.__table__  # type: ignore[attr-defined]
-MEMBER: Table = Member.__table__  # type: ignore[attr-defined]
+COMMUNITY = table(Community)
+MEMBER = table(Member)
 
 
 @dataclass

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
 from storage.models import (
     AwayPeriod,
@@ -119,3 +130,28 @@ LATEST_PROMPT_POST = (
     .limit(1)
 )
 COUNT_REFLECTIONS = select(func.count()).where(RF.c.member_id == bindparam("member_id"))
+
+# A check-in: UPDATE the day's row, merging what is not replaced, else INSERT it.
+_C = C.c
+_SAME_DAY = (_C.member_id == bindparam("p_member_id")) & (_C.local_date == bindparam("p_day"))
+_MERGE = {
+    "mood": func.coalesce(bindparam("p_mood", type_=Integer), _C.mood),
+    "progress": func.coalesce(bindparam("p_progress", type_=String), _C.progress),
+    "blockers": func.coalesce(bindparam("p_blockers", type_=String), _C.blockers),
+    "updated_at": bindparam("p_now", type_=_C.updated_at.type),
+}
+UPDATE_CHECKIN_UNGROUPED = update(C).where(_SAME_DAY & _C.group_id.is_(None)).values(**_MERGE)
+UPDATE_CHECKIN_IN_GROUP = (
+    update(C).where(_SAME_DAY & (_C.group_id == bindparam("p_group_id"))).values(**_MERGE)
+)
+INSERT_CHECKIN = insert(C).values(
+    community_id=bindparam("p_community_id"),
+    member_id=bindparam("p_member_id"),
+    group_id=bindparam("p_group_id"),
+    local_date=bindparam("p_day"),
+    mood=bindparam("p_mood"),
+    progress=bindparam("p_progress"),
+    blockers=bindparam("p_blockers"),
+    created_at=bindparam("p_now"),
+    updated_at=bindparam("p_now"),
+)

@@ -14,9 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     CursorResult,
-    Integer,
-    String,
-    bindparam,
+    Table,
     delete,
     func,
     insert,
@@ -55,39 +53,8 @@ from storage.records import (
 )
 
 FORGOTTEN_NAME = "a former member"
-MAX_ID = 2**31 - 1
-BLOCKERS_SHOWN = 5  # INTEGER primary keys on PostgreSQL
-
-
-# Statements on every command's path are built once: building a where clause and its cache
-# key costs more than SQLite's own work for these (bench/core.py, cProfile).
-_C = CheckIn.__table__.c  # type: ignore[attr-defined]
-_SAME_DAY = (_C.member_id == bindparam("p_member_id")) & (_C.local_date == bindparam("p_day"))
-_MERGE = {
-    "mood": func.coalesce(bindparam("p_mood", type_=Integer), _C.mood),
-    "progress": func.coalesce(bindparam("p_progress", type_=String), _C.progress),
-    "blockers": func.coalesce(bindparam("p_blockers", type_=String), _C.blockers),
-    "updated_at": bindparam("p_now", type_=_C.updated_at.type),
-}
-UPDATE_CHECKIN_UNGROUPED = (
-    update(CheckIn.__table__).where(_SAME_DAY & _C.group_id.is_(None)).values(**_MERGE)  # type: ignore[attr-defined]
-)
-UPDATE_CHECKIN_IN_GROUP = (
-    update(CheckIn.__table__)  # type: ignore[attr-defined]
-    .where(_SAME_DAY & (_C.group_id == bindparam("p_group_id")))
-    .values(**_MERGE)
-)
-INSERT_CHECKIN = insert(CheckIn.__table__).values(  # type: ignore[attr-defined]
-    community_id=bindparam("p_community_id"),
-    member_id=bindparam("p_member_id"),
-    group_id=bindparam("p_group_id"),
-    local_date=bindparam("p_day"),
-    mood=bindparam("p_mood"),
-    progress=bindparam("p_progress"),
-    blockers=bindparam("p_blockers"),
-    created_at=bindparam("p_now"),
-    updated_at=bindparam("p_now"),
-)
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+BLOCKERS_SHOWN = 5
 
 
 @functools.cache
@@ -175,11 +142,7 @@ class SqlStore:
             if v
         }
         if changes:
-            self.session.execute(
-                update(COMMUNITY).where(COMMUNITY.c.id == community.id).values(**changes)
-            )
-            for name, value in changes.items():
-                setattr(community, name, value)
+            self._update_record(COMMUNITY, community, **changes)
 
     def _members(self, *where: Any) -> list[MemberRow]:
         rows = self._rows(sa_select(*MEMBER_COLUMNS).where(*where).order_by(MEMBER.c.name_key))
@@ -225,20 +188,21 @@ class SqlStore:
         )
         return MemberRow(new_id, community_id, platform_id, name, None, False, False)
 
-    def _update_member(self, member: MemberRow, **changes: Any) -> None:
-        self.session.execute(update(MEMBER).where(MEMBER.c.id == member.id).values(**changes))
+    def _update_record(self, table: Table, record: Any, **changes: Any) -> None:
+        """UPDATE the record's row, then the record itself (columns it carries)."""
+        self.session.execute(update(table).where(table.c.id == record.id).values(**changes))
         for name, value in changes.items():
-            if hasattr(member, name):
-                setattr(member, name, value)
+            if hasattr(record, name):
+                setattr(record, name, value)
 
     def rename_member(self, member: MemberRow, name: str) -> None:
-        self._update_member(member, display_name=name, name_key=name.casefold())
+        self._update_record(MEMBER, member, display_name=name, name_key=name.casefold())
 
     def set_member_timezone(self, member: MemberRow, zone: str) -> None:
-        self._update_member(member, timezone=zone)
+        self._update_record(MEMBER, member, timezone=zone)
 
     def set_organiser(self, member: MemberRow, organiser: bool) -> None:
-        self._update_member(member, is_organiser=organiser)
+        self._update_record(MEMBER, member, is_organiser=organiser)
 
     def organisers(self, community_id: int) -> list[MemberRow]:
         return self._members(MEMBER.c.community_id == community_id, MEMBER.c.is_organiser.is_(True))
@@ -369,10 +333,10 @@ class SqlStore:
             "p_now": now,
         }
         conn = self.session.connection()
-        statement = UPDATE_CHECKIN_UNGROUPED if group_id is None else UPDATE_CHECKIN_IN_GROUP
+        statement = q.UPDATE_CHECKIN_UNGROUPED if group_id is None else q.UPDATE_CHECKIN_IN_GROUP
         if cast(CursorResult[Any], conn.execute(statement, values)).rowcount:
             return True
-        conn.execute(INSERT_CHECKIN, {**values, "p_community_id": community_id})
+        conn.execute(q.INSERT_CHECKIN, {**values, "p_community_id": community_id})
         return False
 
     def streak_history(self, member_id: int) -> tuple[set[date], list[tuple[date, date]]]:

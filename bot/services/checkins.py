@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
-from bot.ports import MemberRecord
+from bot.grammar import QUOTE_MARKS
 from bot.services.groups import find_group
 from bot.streaks import Streak, streak
 from bot.text import normalise_key, plural
@@ -14,10 +16,10 @@ from bot.types import Reply
 MOODS = {1: "rough", 2: "low", 3: "okay", 4: "good", 5: "great"}
 
 
-def member_streak(ctx: Context, member: MemberRecord) -> Streak:
-    assert member.id is not None
-    days, away = ctx.store.streak_history(member.id)
-    return streak(days, away, ctx.today(member))
+def member_history(ctx: Context) -> tuple[Streak, list[tuple[date, date]]]:
+    """The acting member's streak, and the away periods it was computed with."""
+    days, away = ctx.store.streak_history(ctx.member_id)
+    return streak(days, away, ctx.today()), away
 
 
 def check_in(
@@ -41,7 +43,7 @@ def check_in(
         now=ctx.now,
     )
     verb = "Updated today's check-in" if updated else "Checked in"
-    current = member_streak(ctx, ctx.member)
+    current, _ = member_history(ctx)
     fields = [
         ("Streak", plural(current.current, "day")),
         ("Longest", plural(current.longest, "day")),
@@ -109,6 +111,6 @@ def topic_candidates(text: str) -> list[str]:
 
 def _unquote(text: str) -> str:
     """Text safe inside a suggested "..." argument: no quote mark can end it early."""
-    for mark in '"\u201c\u201d\u201e\u00ab\u00bb':
+    for mark in QUOTE_MARKS:
         text = text.replace(mark, "'")
     return text

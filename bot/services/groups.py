@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.errors import UserError
+from bot.grammar import QUOTE_MARKS
 from bot.ports import GroupRecord
 from bot.text import clean_name, normalise_key, plural
 from bot.types import Button, MemberRef, Reply, Visibility
 
 LIST_BUTTONS = 5
 PAGE = 20
-QUOTE_MARKS = '"\u201c\u201d\u201e\u00ab\u00bb'
 
 
 def find_group(ctx: Context, name: str) -> GroupRecord:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
-from bot.streaks import streak
+from bot.services.checkins import member_history
 from bot.text import plural
 from bot.types import Button, Reply
 
@@ -19,9 +19,8 @@ DAYS = re.compile(r"^([0-9]+)d$", re.IGNORECASE)
 
 def show(ctx: Context) -> Reply:
     groups = ctx.store.groups_of(ctx.member_id)
-    days, periods = ctx.store.streak_history(ctx.member_id)
+    current, periods = member_history(ctx)
     today = ctx.today()
-    current = streak(days, periods, today)
     involved = ctx.store.requests_involving(ctx.member_id)
     asked = [r for r in involved if r.requester_id == ctx.member_id]
     helping = [r for r in involved if r.claimed_by == ctx.member_id]
