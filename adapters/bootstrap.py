@@ -7,8 +7,10 @@ import logging
 from bot.clock import Clock, SystemClock
 from bot.core import Core
 from bot.packs import builtin
+from bot.scheduler import Scheduler, SchedulerSettings
 from storage import migrate
-from storage.engine import SqlUnitOfWork
+from storage.engine import SqlUnitOfWork, is_in_memory
+from storage.ledger import SqlLedger
 
 log = logging.getLogger(__name__)
 
@@ -32,3 +34,19 @@ def bootstrap(
                 "The database schema is not up to date. Run: cohort db upgrade --db '<url>'"
             )
     return Core(uow=uow, clock=clock or SystemClock(), library=builtin())
+
+
+def scheduler_for(
+    core: Core, *, platform: str, settings: SchedulerSettings | None = None
+) -> Scheduler:
+    """The scheduler over the same database as ``core``; its ledger syncs fully on SQLite."""
+    uow = core.uow
+    assert isinstance(uow, SqlUnitOfWork)
+    shared = uow.write_engine if is_in_memory(uow.url) else None  # one in-memory database
+    return Scheduler(
+        ledger=SqlLedger(uow.url, engine=shared),
+        clock=core.clock,
+        library=core.library,
+        platform=platform,
+        settings=settings,
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from adapters import config
-from adapters.bootstrap import SchemaOutOfDate, bootstrap
+from adapters.bootstrap import SchemaOutOfDate, bootstrap, scheduler_for
 from bot.clock import OffsetClock
 
 log = logging.getLogger("cohort")
@@ -74,7 +74,11 @@ def _console(args: argparse.Namespace, settings: config.Settings) -> int:
         synchronous=settings.storage_sqlite_synchronous,
         auto_migrate=settings.storage_auto_migrate,
     )
+    scheduler = scheduler_for(
+        core, platform="console", settings=config.scheduler_settings(settings)
+    )
     session = Session(
+        scheduler=scheduler,
         core=core,
         clock=clock,
         community=args.community or settings.console_community,

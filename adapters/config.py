@@ -10,8 +10,11 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from bot.scheduler import SchedulerSettings
 
 DEFAULT_FILE = "cohort.toml"
 
@@ -29,10 +32,20 @@ class Settings:
     console_community: str = "local"
     console_channel: str = "general"
     logging_level: str = "WARNING"
+    scheduler_grace_minutes: int = 60
+    scheduler_lease_seconds: int = 60
+    scheduler_max_attempts: int = 5
+    scheduler_tick_seconds: int = 15
 
 
 ALIASES = {"COHORT_DATABASE_URL": "storage_url"}
-SECTIONS = ("storage", "console", "logging")
+SECTIONS = ("storage", "console", "logging", "scheduler")
+LIMITS = {  # name: (lowest, highest)
+    "scheduler_grace_minutes": (0, 7 * 24 * 60),
+    "scheduler_lease_seconds": (5, 600),
+    "scheduler_max_attempts": (1, 20),
+    "scheduler_tick_seconds": (1, 300),
+}
 
 
 def load(path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,11 +99,35 @@ def _typed(base: Settings, values: dict[str, Any]) -> Settings:
         value = values[f.name]
         if f.type in ("bool", bool):
             value = _bool(f.name, value)
+        elif f.type in ("int", int):
+            value = _int(f.name, value)
         converted[f.name] = value if not isinstance(value, str) else value.strip()
     settings = replace(base, **converted)
     if settings.storage_sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError("[storage] sqlite_synchronous must be NORMAL, FULL or EXTRA.")
     return settings
+
+
+def _int(name: str, value: Any) -> int:
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    low, high = LIMITS.get(name, (0, 10**9))
+    if number is None or not low <= number <= high:
+        section, _, key = name.partition("_")
+        raise ConfigError(
+            f"[{section}] {key} must be a whole number from {low} to {high}, not {value!r}."
+        )
+    return number
+
+
+def scheduler_settings(settings: Settings) -> SchedulerSettings:
+    return SchedulerSettings(
+        grace=timedelta(minutes=settings.scheduler_grace_minutes),
+        lease=timedelta(seconds=settings.scheduler_lease_seconds),
+        max_attempts=settings.scheduler_max_attempts,
+    )
 
 
 def _bool(name: str, value: Any) -> bool:

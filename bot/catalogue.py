@@ -18,6 +18,7 @@ class Kind(Enum):
     INTEGER = "integer"
     FLAG = "flag"
     MEMBER = "member"
+    CHANNEL = "channel"
 
 
 # Platform-safe lengths: a Discord message holds 2,000 characters and a Slack
@@ -114,6 +115,23 @@ REQUEST_ID = _pos(
     autocomplete="request",
 )
 ROLES = ("facilitator", "note-taker", "timekeeper", "member")
+SCHEDULE_ID = _pos(
+    "id",
+    Kind.INTEGER,
+    "The schedule's number, as /prompts list shows it",
+    required=True,
+    min_value=1,
+    autocomplete="schedule",
+)
+ZONE = Option(
+    "tz",
+    Kind.TEXT,
+    "An IANA time zone (default: the community's)",
+    max_length=64,
+    autocomplete="timezone",
+    placeholder="Area/City",
+)
+LOCAL_TIME = "Local time, 24-hour HH:MM"
 
 COMMANDS: tuple[Command, ...] = (
     # -- study groups ---------------------------------------------------------------
@@ -182,6 +200,40 @@ COMMANDS: tuple[Command, ...] = (
             _pos("role", Kind.TEXT, "The role", required=True, choices=ROLES),
         ),
         example='/group role "Linear Algebra" ana facilitator',
+    ),
+    Command(
+        ("group", "meet"),
+        "Set a group's weekly meeting; members get a reminder before it",
+        (
+            _pos(
+                "name",
+                Kind.TEXT,
+                "The study group's name",
+                required=True,
+                min_length=1,
+                max_length=NAME_MAX,
+                autocomplete="group",
+            ),
+            _pos(
+                "weekday",
+                Kind.TEXT,
+                "Day of the meeting, or off to cancel it",
+                required=True,
+                max_length=12,
+                placeholder="weekday|off",
+            ),
+            _pos("at", Kind.TEXT, LOCAL_TIME, max_length=5, placeholder="HH:MM"),
+            ZONE,
+            Option(
+                "remind",
+                Kind.INTEGER,
+                "Minutes before to remind members (0-1440, default 30)",
+                min_value=0,
+                max_value=1440,
+                placeholder="minutes",
+            ),
+        ),
+        example='/group meet "Linear Algebra" monday 18:00 --tz Europe/Berlin',
     ),
     # -- check-ins --------------------------------------------------------------------
     Command(
@@ -358,6 +410,91 @@ COMMANDS: tuple[Command, ...] = (
         ),
         organiser_only=True,
     ),
+    Command(
+        ("prompts", "schedule"),
+        "Post a pack's prompts to a channel every week or day",
+        (
+            _pos(
+                "channel",
+                Kind.CHANNEL,
+                "Where to post, e.g. #general (or here)",
+                required=True,
+                max_length=100,
+                placeholder="channel",
+            ),
+            _pos(
+                "when",
+                Kind.TEXT,
+                "A weekday, or daily",
+                required=True,
+                max_length=12,
+                placeholder="weekday|daily",
+            ),
+            _pos("at", Kind.TEXT, LOCAL_TIME, required=True, max_length=5, placeholder="HH:MM"),
+            ZONE,
+            Option(
+                "pack",
+                Kind.TEXT,
+                "Prompt pack (default: weekly-reflection)",
+                min_length=1,
+                max_length=40,
+                autocomplete="pack",
+                placeholder="name",
+            ),
+            Option(
+                "every",
+                Kind.INTEGER,
+                "Every N weeks (days, when daily), 1-12",
+                min_value=1,
+                max_value=12,
+                placeholder="N",
+            ),
+        ),
+        organiser_only=True,
+        example="/prompts schedule #general monday 09:00 --tz Europe/Berlin",
+    ),
+    Command(
+        ("prompts", "list"),
+        "Scheduled prompts, meetings and reminders, and when each is next",
+        organiser_only=True,
+        read_only=True,
+    ),
+    Command(
+        ("prompts", "pause"),
+        "Stop a schedule posting until resumed",
+        (SCHEDULE_ID,),
+        organiser_only=True,
+    ),
+    Command(
+        ("prompts", "resume"),
+        "Start a paused schedule again, from now on",
+        (SCHEDULE_ID,),
+        organiser_only=True,
+    ),
+    Command(("prompts", "remove"), "Delete a schedule", (SCHEDULE_ID,), organiser_only=True),
+    Command(
+        ("prompts", "post-now"),
+        "Post a schedule's next prompt right away",
+        (SCHEDULE_ID,),
+        organiser_only=True,
+    ),
+    Command(
+        ("prompts", "skip"),
+        "A holiday: no prompts or reminders that day",
+        (
+            _pos(
+                "day",
+                Kind.TEXT,
+                "The date, YYYY-MM-DD",
+                required=True,
+                max_length=10,
+                placeholder="YYYY-MM-DD",
+            ),
+            Option("undo", Kind.FLAG, "Post and remind on that day after all"),
+        ),
+        organiser_only=True,
+        example="/prompts skip 2026-12-24",
+    ),
     # -- me -------------------------------------------------------------------------------
     Command(("me",), "Your groups, streak, open requests and reflections", read_only=True),
     Command(
@@ -432,6 +569,13 @@ COMMANDS: tuple[Command, ...] = (
                 Kind.TEXT,
                 "Default visibility of reflections",
                 choices=("private", "shared"),
+            ),
+            Option(
+                "checkin-reminder",
+                Kind.TEXT,
+                "Daily check-in reminder at this local time, or off",
+                max_length=5,
+                placeholder="HH:MM|off",
             ),
         ),
         organiser_only=True,

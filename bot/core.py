@@ -21,7 +21,16 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.packs import PromptLibrary
 from bot.ports import CommunityRecord, Conflict, MemberRecord, Store, UnitOfWork
-from bot.services import checkins, community, groups, members, prompts, reflections, tutoring
+from bot.services import (
+    checkins,
+    community,
+    groups,
+    members,
+    prompts,
+    reflections,
+    schedules,
+    tutoring,
+)
 from bot.text import clean_name, neutralise_outcome
 from bot.types import Invocation, Outcome, Reply
 
@@ -37,6 +46,7 @@ HANDLERS: dict[tuple[str, ...], Handler] = {
     ("group", "info"): groups.info,
     ("group", "archive"): groups.archive,
     ("group", "role"): groups.set_role,
+    ("group", "meet"): schedules.meet,
     ("checkin",): checkins.check_in,
     ("tutor", "offer"): tutoring.offer,
     ("tutor", "stop"): tutoring.stop,
@@ -50,6 +60,13 @@ HANDLERS: dict[tuple[str, ...], Handler] = {
     ("reflect", "list"): reflections.list_mine,
     ("prompts", "packs"): prompts.packs,
     ("prompts", "add"): prompts.add,
+    ("prompts", "schedule"): schedules.schedule,
+    ("prompts", "list"): schedules.list_schedules,
+    ("prompts", "pause"): schedules.pause,
+    ("prompts", "resume"): schedules.resume,
+    ("prompts", "remove"): schedules.remove,
+    ("prompts", "post-now"): schedules.post_now,
+    ("prompts", "skip"): schedules.skip,
     ("me",): members.show,
     ("me", "timezone"): members.set_timezone,
     ("me", "away"): members.away,

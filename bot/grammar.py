@@ -277,6 +277,8 @@ def _value(command: Command, option: Option, value: Any) -> Any:
         return _integer(option, value)
     if option.kind is Kind.MEMBER:
         return _member(option, value)
+    if option.kind is Kind.CHANNEL:
+        return _channel(option, value)
     return _text(option, value)
 
 
@@ -324,6 +326,22 @@ def _member(option: Option, value: Any) -> MemberRef:
             f"{_label(option).capitalize()} must name one member, e.g. @ana, not '{_clip(text)}'."
         )
     return MemberRef(id=None, name=name)
+
+
+CHANNEL_LINK = re.compile(r"^<#([A-Za-z0-9]{1,40})(?:\|[^>]*)?>$")  # Discord <#1>, Slack <#C1|x>
+CHANNEL_NAME = re.compile(r"^#?([\w\-]{1,80})$")
+
+
+def _channel(option: Option, value: Any) -> str:
+    """A channel id (from a platform's link) or a name; ``here`` means this channel."""
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    match = CHANNEL_LINK.match(text) or CHANNEL_NAME.match(text)
+    if not match or match.group(1).lower() in {"everyone", "channel"}:
+        raise UserError(
+            f"{_label(option).capitalize()} must be a channel, e.g. #general or here, "
+            f"not '{_clip(text)}'."
+        )
+    return match.group(1)
 
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -19,6 +19,7 @@ class CommunityRecord(Protocol):
     name: str
     timezone: str
     reflections_default: str
+    checkin_reminder: str | None
 
 
 class MemberRecord(Protocol):
@@ -255,6 +256,21 @@ class Store(Protocol):
     def add_custom_prompt(
         self, community_id: int, pack: str, text: str, created_by: int, now: datetime
     ) -> None: ...
+    # schedules (the scheduler itself goes through Ledger)
+    def schedules(self, community_id: int, kind: str | None = None) -> list[ScheduleRecord]: ...
+    def schedule(self, community_id: int, schedule_id: int) -> ScheduleRecord | None: ...
+    def meeting_of(self, group_id: int) -> ScheduleRecord | None: ...
+    def add_schedule(self, **values: Any) -> ScheduleRecord: ...
+    def remove_schedule(self, schedule: ScheduleRecord) -> None: ...
+    def cancel_pending(self, schedule_id: int) -> int: ...
+    def add_delivery(self, row: NewDelivery, now: datetime) -> None: ...
+    def problems(self, schedule_ids: list[int]) -> dict[int, tuple[str, str, str | None]]: ...
+    def group_names(self, group_ids: list[int]) -> dict[int, str]: ...
+    def zones_in_use(self, community_id: int, community_zone: str) -> set[str]: ...
+    def set_checkin_reminder(self, community: CommunityRecord, value: str | None) -> None: ...
+    def skip_dates(self, community_id: int, since: date) -> list[date]: ...
+    def add_skip_date(self, community_id: int, day: date, by: int) -> None: ...
+    def remove_skip_date(self, community_id: int, day: date) -> bool: ...
     # member data and statistics
     def export_member(self, community_id: int, member_id: int) -> dict[str, Any]: ...
     def forget_member(self, community_id: int, member_id: int, now: datetime) -> None: ...
@@ -272,3 +288,127 @@ class UnitOfWork(Protocol):
 
 
 StoreIterator = Iterator[Store]
+
+
+# -- schedules: what commands change (through Store) and what the scheduler runs (Ledger) ----
+class ScheduleRecord(Protocol):
+    id: Any
+    community_id: int
+    kind: str  # prompt | meeting | checkin
+    channel: str
+    group_id: int | None
+    pack: str
+    weekday: int | None
+    hour: int
+    minute: int
+    every: int
+    anchor: date
+    timezone: str
+    remind_minutes: int
+    prompt_index: int
+    paused: bool
+    next_fire_at: datetime | None
+    created_by: int | None
+
+
+class SkipRecord(Protocol):
+    day: date
+
+
+@dataclass(frozen=True)
+class DueSchedule:
+    """A due schedule, locked for this dispatcher, with what firing it needs to know."""
+
+    id: int
+    community_id: int
+    community_key: str
+    kind: str
+    channel: str
+    group_id: int | None
+    group_name: str | None
+    pack: str
+    weekday: int | None
+    hour: int
+    minute: int
+    every: int
+    anchor: date
+    timezone: str
+    remind_minutes: int
+    prompt_index: int
+    next_fire_at: datetime
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    """One outbox row the dispatcher (or ``/prompts post-now``) writes."""
+
+    community_id: int
+    schedule_id: int
+    platform: str
+    occurrence_key: str
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    status: str = "pending"
+    channel: str = ""
+    body: str = ""
+    pack: str = ""
+    member_id: int | None = None
+    recipients: str = ""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery leased to this sender, with everything needed to post it."""
+
+    id: int
+    community_id: int
+    schedule_id: int
+    community_key: str
+    kind: str
+    occurrence_key: str
+    channel: str
+    body: str
+    pack: str
+    due_at: datetime
+    expires_at: datetime
+    attempts: int
+    lease_until: datetime
+    recipients: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    group_name: str | None = None
+    wanted: bool = True  # False: a reminded member has checked in or gone away since
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What happened to one claimed delivery: ``sent``, ``retry``, ``failed`` or ``released``."""
+
+    claimed: Claimed
+    outcome: str
+    message_id: str | None = None
+    error: str | None = None
+    retry_at: datetime | None = None
+    report: str | None = None  # the organisers' message when the last try failed
+    report_until: datetime | None = None
+
+
+class LedgerTx(Protocol):
+    """One short ledger transaction; never held open across a platform call."""
+
+    def due_schedules(self, now: datetime, limit: int) -> list[DueSchedule]: ...
+    def skip_days(self, community_ids: Sequence[int]) -> set[tuple[int, date]]: ...
+    def custom_prompts(self, community_id: int, pack: str) -> list[str]: ...
+    def reminder_members(self, community_id: int, zone: str, day: date) -> list[int]: ...
+    def existing_slots(self, keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]: ...
+    def add_deliveries(self, rows: Sequence[NewDelivery], now: datetime) -> None: ...
+    def advance(self, updates: Sequence[tuple[int, datetime, int]]) -> None: ...
+    def claim(
+        self, platform: str, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[Claimed]: ...
+    def finish(self, results: Sequence[Finished], owner: str, now: datetime) -> int: ...
+    def next_due(self, platform: str) -> datetime | None: ...
+
+
+class Ledger(Protocol):
+    def begin(self) -> AbstractContextManager[LedgerTx]: ...

@@ -96,6 +96,7 @@ class Post:
     buttons: tuple[Button, ...] = ()
     mentions: tuple[str, ...] = ()
     kind: str = "notice"  # notice | tutor_alert | prompt | reminder
+    nonce: str | None = None  # a scheduled post's delivery id: a retried send is not repeated
 
 
 @dataclass(frozen=True)

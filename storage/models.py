@@ -20,6 +20,7 @@ class Community(SQLModel, table=True):
     name: str = Field(default="", max_length=120)
     timezone: str = Field(default="UTC", max_length=64)
     reflections_default: str = Field(default="shared", max_length=16)  # shared | private
+    checkin_reminder: str | None = Field(default=None, max_length=5)  # local "HH:MM", or off
     created_at: datetime
 
 
@@ -200,6 +201,97 @@ class HandledInvocation(SQLModel, table=True):
     community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
     invocation_id: str = Field(max_length=120)
     handled_at: datetime
+
+
+class Schedule(SQLModel, table=True):
+    """Something posted on a timetable: a prompt, a meeting reminder, check-in reminders.
+
+    The database owns schedules; APScheduler only computes ``next_fire_at`` (UTC) from the
+    local weekday and time in ``timezone``. ``kind`` is ``prompt`` (a channel, a pack),
+    ``meeting`` (a group's weekly meeting, reminded ``remind_minutes`` before) or
+    ``checkin`` (one per community and zone in use, fanning out to members).
+    """
+
+    __table_args__ = (
+        Index("ix_schedule_due", "paused", "next_fire_at"),
+        Index(
+            "uq_schedule_checkin_zone",
+            "community_id",
+            "timezone",
+            unique=True,
+            sqlite_where=text("kind = 'checkin'"),
+            postgresql_where=text("kind = 'checkin'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=12)
+    channel: str = Field(default="", max_length=80)
+    group_id: int | None = Field(
+        default=None, foreign_key="study_group.id", unique=True, ondelete="CASCADE"
+    )
+    pack: str = Field(default="", max_length=60)
+    weekday: int | None = None  # 0 = Monday; None = every day
+    hour: int
+    minute: int
+    every: int = 1  # every N weeks (weekly) or days (daily), counted from ``anchor``
+    anchor: date  # local date of the first fire
+    timezone: str = Field(max_length=64)
+    remind_minutes: int = 0
+    prompt_index: int = 0  # prompts posted so far: the rotation's position
+    paused: bool = False
+    next_fire_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+    created_at: datetime
+
+
+class SkipDate(SQLModel, table=True):
+    """A holiday: nothing is posted or reminded on this local date."""
+
+    __tablename__ = "skip_date"
+    __table_args__ = (UniqueConstraint("community_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", ondelete="CASCADE")
+    day: date
+    created_by: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per (schedule, local slot), however many processes fire it.
+
+    ``status``: pending -> sending (leased) -> sent; or skipped (a skip date, a member who
+    checked in), expired (found after the grace window), cancelled (paused), failed (the
+    last try failed; organisers get a ``report`` delivery).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "occurrence_key"),
+        Index("ix_delivery_claim", "platform", "status", "next_attempt_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True, ondelete="CASCADE")
+    schedule_id: int = Field(foreign_key="schedule.id", ondelete="CASCADE")
+    platform: str = Field(max_length=16)
+    occurrence_key: str = Field(max_length=80)
+    kind: str = Field(max_length=12)  # prompt | meeting | checkin | report
+    member_id: int | None = Field(
+        default=None, foreign_key="member.id", index=True, ondelete="CASCADE"
+    )
+    channel: str = Field(default="", max_length=80)
+    body: str = Field(default="", max_length=2000)
+    pack: str = Field(default="", max_length=60)
+    recipients: str = Field(default="", max_length=2000)  # platform ids, comma-separated
+    due_at: datetime
+    expires_at: datetime  # not posted after this (the grace window; a meeting's start)
+    next_attempt_at: datetime
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    lease_owner: str | None = Field(default=None, max_length=80)
+    lease_until: datetime | None = None
+    message_id: str | None = Field(default=None, max_length=120)
+    last_error: str | None = Field(default=None, max_length=300)
+    sent_at: datetime | None = None
+    created_at: datetime
 
 
 ALL_TABLES = SQLModel.metadata

@@ -25,6 +25,7 @@ class CommunityRow:
     name: str
     timezone: str
     reflections_default: str
+    checkin_reminder: str | None
 
 
 @dataclass

@@ -33,6 +33,8 @@ from storage.models import (
     TutorOffer,
 )
 
+MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+
 
 def table(model: Any) -> Table:
     """The Core table of a model."""

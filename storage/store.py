@@ -51,9 +51,10 @@ from storage.records import (
     community_row,
     member_row,
 )
+from storage.schedules import ScheduleQueries
+from storage.statements import MAX_ID
 
 FORGOTTEN_NAME = "a former member"
-MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
 BLOCKERS_SHOWN = 5
 
 
@@ -62,7 +63,7 @@ def _inserts(model: Any) -> Any:
     return insert(q.table(model))
 
 
-class SqlStore:
+class SqlStore(ScheduleQueries):
     def __init__(self, session: Session, *, lock_rows: bool = False) -> None:
         self.session = session
         self.lock_rows = lock_rows
@@ -127,7 +128,7 @@ class SqlStore:
             reflections_default="shared",
             created_at=now,
         )
-        return CommunityRow(new_id, key, name, "UTC", "shared")
+        return CommunityRow(new_id, key, name, "UTC", "shared", None)
 
     def update_community(
         self,

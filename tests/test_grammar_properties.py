@@ -180,6 +180,9 @@ MEMBER_NAMES = st.text(NAME_CHARS, min_size=1, max_size=catalogue.NAME_MAX).filt
     lambda s: s.lower() not in {"everyone", "here"}
 )
 MENTION_IDS = st.text(string.ascii_letters + string.digits, min_size=1, max_size=20)
+CHANNEL_NAMES = st.text(
+    string.ascii_lowercase + string.digits + "-_", min_size=1, max_size=30
+).filter(lambda s: s not in {"everyone", "channel"} and not s.startswith("-"))
 
 # Fragments for hostile lines: every quote kind, dashes, option-looking words, mentions.
 NASTY_FRAGMENTS = st.one_of(
@@ -302,6 +305,16 @@ def render_value(
             return piece([f"<@{ident}|{name}>"]), MemberRef(id=ident, name=name)
         bang = "!" if form == "mention_bang" else ""
         return piece([f"<@{bang}{ident}>"]), MemberRef(id=ident, name=ident)
+    if option.kind is Kind.CHANNEL:
+        form = draw(st.sampled_from(["plain", "hash", "discord", "slack"]))
+        ident = draw(CHANNEL_NAMES if form in ("plain", "hash") else MENTION_IDS)
+        token = {
+            "plain": ident,
+            "hash": f"#{ident}",
+            "discord": f"<#{ident}>",
+            "slack": f"<#{ident}|{draw(CHANNEL_NAMES)}>",
+        }[form]
+        return piece([token]), ident
     if option.choices:
         choice = draw(st.sampled_from(option.choices))
         token = random_case(draw, choice)
@@ -757,6 +770,7 @@ def test_a_quoted_dash_word_is_text(target: tuple[Command, Option], data: st.Dat
     command, option = target
     name = data.draw(st.sampled_from(named_options(command)))
     word = data.draw(DASH_PREFIXES) + data.draw(st.sampled_from([name, name[:2], name + "x"]))
+    assume(len(word) <= (option.max_length or len(word)))  # --checkin-reminder holds 5
     words = [str(minimal(o)) for o in command.positionals if o.required]
     line = " ".join(
         ["/" + " ".join(command.path), *words, f"--{option.name}", quote(data.draw, word)]
@@ -1149,7 +1163,7 @@ def test_integers_past_the_column_are_refused_or_left_to_the_store(
         with pytest.raises(UserError, match=f"must be from {option.min_value} to"):
             validate(command, raw)
     else:
-        assert option.positional and option.autocomplete == "request"
+        assert option.positional and option.autocomplete in ("request", "schedule")
         assert validate(command, raw)[option.key] == number
         assert run(f"/{command.name} {number}")[1][option.key] == number
 

@@ -45,6 +45,8 @@ def render_post(console: Console, post: Post) -> None:
     console.print(escape(post.text))
     for item in post.items:
         console.print(f"  • {escape(item)}")
+    if post.mentions:
+        console.print(f"[dim]notifies {escape(', '.join(post.mentions))}[/]")
     _buttons(console, post.buttons)
 
 

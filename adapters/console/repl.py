@@ -6,6 +6,7 @@ with ``:`` drive the console itself (who you are, which channel, what time it is
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import Iterable
@@ -16,11 +17,13 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.console.render import render
+from adapters.console.render import render, render_post
+from bot import zones
 from bot.clock import OffsetClock
 from bot.core import Core, refused
 from bot.errors import UserError
-from bot.types import Actor, Outcome
+from bot.scheduler import Scheduler
+from bot.types import Actor, Outcome, Post
 
 DURATION = re.compile(r"^(\d+)([dhmw])$")
 UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
@@ -44,6 +47,25 @@ def check_user(name: str) -> None:
         raise UserError("Use a single word for a member, like ana or sam.lee.")
 
 
+PUMP_LIMIT = 100_000
+
+
+@dataclass
+class Outbox:
+    """The console's messenger: scheduled posts land here, stamped with the clock."""
+
+    clock: OffsetClock
+    sent: list[tuple[datetime, Post]] = field(default_factory=list)
+
+    async def send(self, post: Post) -> str:
+        self.sent.append((self.clock.now(), post))
+        return f"console-{len(self.sent)}"
+
+    def take(self) -> list[tuple[datetime, Post]]:
+        taken, self.sent = self.sent, []
+        return taken
+
+
 @dataclass
 class Session:
     """The console's state: the acting member, the channel and the clock."""
@@ -54,6 +76,38 @@ class Session:
     user: str
     channel: str = "general"
     admins: set[str] = field(default_factory=set)
+    scheduler: Scheduler | None = None
+    outbox: Outbox | None = None
+
+    def __post_init__(self) -> None:
+        if self.outbox is None:
+            self.outbox = Outbox(self.clock)
+
+    def pump(self, until: datetime | None = None) -> None:
+        """Fire everything due up to ``until`` in order, stepping the clock through each
+        due time, so ``:advance 1w`` shows a week of posts each at its own time."""
+        if self.scheduler is None:
+            return
+        assert self.outbox is not None
+        target = until or self.clock.now()
+        for _ in range(PUMP_LIMIT):
+            due = self.scheduler.next_due()
+            if due is None or due > target:
+                break
+            if due > self.clock.now():
+                self.clock.set(due)
+            asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+        if target > self.clock.now():
+            self.clock.set(target)
+        asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+
+    def move_clock(self, target: datetime) -> None:
+        """``:time`` and ``:advance``: forward fires what falls due on the way."""
+        if target <= self.clock.now():
+            self.clock.set(target)
+            self.pump()
+        else:
+            self.pump(target)
 
     @property
     def community_key(self) -> str:
@@ -109,9 +163,11 @@ class Session:
                 "Use :time with an ISO time, e.g. :time 2026-12-07T09:00+01:00"
             ) from None
         try:
-            self.clock.set(instant if instant.tzinfo else instant.replace(tzinfo=UTC))
+            target = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+            self.clock.now() - target.astimezone(UTC)  # out of range raises here
         except OverflowError:
             raise UserError("That time is out of range; pick one before the year 9999.") from None
+        self.move_clock(target)
         return f"The clock now reads {self.clock.now():%Y-%m-%d %H:%M} UTC."
 
     def _meta_advance(self, arg: str) -> str:
@@ -119,9 +175,10 @@ class Session:
         if not match:
             raise UserError("Use :advance with a length, e.g. :advance 1d, 2h, 30m or 1w.")
         try:
-            self.clock.advance(timedelta(**{UNITS[match.group(2)]: int(match.group(1))}))
+            target = self.clock.now() + timedelta(**{UNITS[match.group(2)]: int(match.group(1))})
         except OverflowError:
             raise UserError("That moves the clock out of range; advance by less.") from None
+        self.move_clock(target)
         return f"The clock now reads {self.clock.now():%Y-%m-%d %H:%M} UTC."
 
     def _meta_whoami(self, _arg: str) -> str:
@@ -156,10 +213,12 @@ def step(session: Session, line: str, console: Console) -> bool:
     """One line; False when it was not understood (unknown command, bad syntax)."""
     if line.startswith(":"):
         try:
-            console.print(escape(session.meta(line)), style="dim")
+            said = session.meta(line)
         except UserError as error:
             console.print(escape(error.message), style="red")
             return False
+        show_posts(session, console)
+        console.print(escape(said), style="dim")
         return True
     try:
         outcome = session.command(line)
@@ -167,7 +226,17 @@ def step(session: Session, line: str, console: Console) -> bool:
         render(console, refused(error))
         return False
     render(console, outcome)
+    session.pump()
+    show_posts(session, console)
     return True
+
+
+def show_posts(session: Session, console: Console) -> None:
+    """Scheduled posts that went out, each under the time it was posted."""
+    assert session.outbox is not None
+    for when, post in session.outbox.take():
+        console.print(f"[dim]{escape(zones.show_time(when, 'UTC'))} UTC[/]")
+        render_post(console, post)
 
 
 def interactive(session: Session, console: Console, stdin: TextIO = sys.stdin) -> int:

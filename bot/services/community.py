@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot import catalogue, zones
 from bot.context import Context
 from bot.errors import UserError
+from bot.services import schedules
 from bot.text import shorten
 from bot.types import MemberRef, Reply
 
@@ -20,11 +21,16 @@ def setup(
     organiser: MemberRef | None,
     remove_organiser: MemberRef | None,
     reflections: str | None,
+    checkin_reminder: str | None,
 ) -> Reply:
     changes = []
     if timezone:
         ctx.store.update_community(ctx.community, timezone=zones.parse_zone(timezone))
         changes.append(f"time zone {ctx.community.timezone}")
+    if checkin_reminder:
+        changes.append(schedules.set_checkin_reminder(ctx, checkin_reminder))
+    elif timezone:
+        schedules.sync_checkin_reminders(ctx)
     if organiser:
         member = ctx.resolve_member(organiser)
         ctx.store.set_organiser(member, True)
@@ -42,6 +48,7 @@ def setup(
     fields = (
         ("Time zone", ctx.community.timezone),
         ("Reflections default", ctx.community.reflections_default),
+        ("Check-in reminder", ctx.community.checkin_reminder or "off"),
         ("Named organisers", organisers or "none (platform admins always are)"),
     )
     text = ("Changed: " + "; ".join(changes) + ".") if changes else "Current settings."

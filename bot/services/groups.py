@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import timetable
 from bot.context import Context
 from bot.errors import UserError
 from bot.grammar import QUOTE_MARKS
@@ -135,6 +136,11 @@ def info(ctx: Context, *, name: str) -> Reply:
     fields = [("Members", size), ("Visibility", "private" if group.private else "listed")]
     if group.topic:
         fields.insert(0, ("Topic", group.topic))
+    meeting = ctx.store.meeting_of(group.id)
+    if meeting is not None:
+        fields.append(
+            ("Meets", f"{timetable.describe(meeting)}; {timetable.upcoming(meeting, ctx.now)}")
+        )
     items = tuple(f"{m.display_name} - {m.role}" for m in members)
     mine = any(m.id == ctx.member_id for m in members)
     buttons = () if mine or group.private else (join_button(group),)
@@ -154,6 +160,9 @@ def archive(ctx: Context, *, name: str) -> Reply:
             f"Only the person who created {group.name}, or an organiser, can archive it."
         )
     group.archived_at = ctx.now
+    meeting = ctx.store.meeting_of(group.id)
+    if meeting is not None:
+        ctx.store.remove_schedule(meeting)  # no reminders for a group that is gone
     return Reply(f"Archived {group.name}. Its check-ins stay in everyone's history.")
 
 

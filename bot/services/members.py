@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from bot import zones
 from bot.context import Context
 from bot.errors import UserError
+from bot.services import schedules
 from bot.services.checkins import member_history
 from bot.text import plural
 from bot.types import Button, Reply
@@ -40,6 +41,7 @@ def show(ctx: Context) -> Reply:
 def set_timezone(ctx: Context, *, zone: str) -> Reply:
     name = zones.parse_zone(zone)
     ctx.store.set_member_timezone(ctx.member, name)
+    schedules.sync_checkin_reminders(ctx)  # reminders follow the member's day
     local = ctx.show(ctx.now)
     return Reply(
         f"Your time zone is now {name} (it is {local} there). Check-ins, streaks and "

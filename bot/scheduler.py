@@ -1,0 +1,412 @@
+"""The scheduler's decisions: which slots are due, what each post says, and what a failed
+send means. Exactly-once comes from the ledger (``bot.ports.Ledger``):
+
+1. **Dispatch.** In one short transaction, lock the due schedules (``FOR UPDATE SKIP
+   LOCKED`` on PostgreSQL, the write lock on SQLite), write one delivery per (schedule,
+   local slot), and advance each schedule's ``next_fire_at``. The unique key makes a second
+   dispatcher, a restart, or a DST repeat a no-op.
+2. **Claim.** Lease a few due deliveries (``UPDATE ... RETURNING``) and commit.
+3. **Send**, with no transaction open, carrying ``d<id>`` as the platform nonce.
+4. **Finish.** Mark sent only if the lease is still ours (a fencing check), or schedule a
+   retry with backoff, or fail and tell the organisers after the last try.
+
+A process killed between 2 and 4 leaves a leased row; when the lease runs out another
+sender takes it, and the nonce lets the platform drop the repeat (Discord's
+``enforce_nonce``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from bot import timetable, zones
+from bot.clock import Clock
+from bot.packs import PromptLibrary
+from bot.ports import Claimed, DueSchedule, Finished, Ledger, LedgerTx, NewDelivery
+from bot.text import neutralise_post
+from bot.types import Button, Post
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_LIMIT = 400  # fires replayed (as expired rows) for one schedule in one pass
+ANSWER_HINT = "Answer with /reflect <your thoughts> here; add --private or --anonymous."
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """How late is too late, how long a lease lasts, and how hard to retry."""
+
+    grace: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    backoff: timedelta = timedelta(seconds=30)
+    backoff_cap: timedelta = timedelta(minutes=15)
+    dispatch_batch: int = 500
+    claim_batch: int = 25
+    workers: int = 4
+    send_timeout: float = 20.0
+    report_window: timedelta = timedelta(days=2)
+
+
+class SendFailed(Exception):
+    """A platform refused or failed a post. ``permanent``: retrying cannot help."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Messenger(Protocol):
+    """Sends one post; returns the platform's message id. Raises ``SendFailed``."""
+
+    async def send(self, post: Post) -> str | None: ...
+
+
+def platform_of(community_key: str) -> str:
+    """``discord:8138…`` -> ``discord``."""
+    return community_key.partition(":")[0]
+
+
+def pick_prompt(prompts: Sequence[str], index: int) -> str:
+    """The pack's prompts in order, without repeats until the pack is used up, then again."""
+    return prompts[index % len(prompts)]
+
+
+def prompt_delivery(
+    s: DueSchedule, *, key: str, due: datetime, expires: datetime, text: str, platform: str
+) -> NewDelivery:
+    return NewDelivery(
+        community_id=s.community_id,
+        schedule_id=s.id,
+        platform=platform,
+        occurrence_key=key,
+        kind="prompt",
+        due_at=due,
+        expires_at=expires,
+        channel=s.channel,
+        body=text,
+        pack=s.pack,
+    )
+
+
+@dataclass
+class _Plan:
+    rows: list[NewDelivery] = field(default_factory=list)
+    updates: list[tuple[int, datetime, int]] = field(default_factory=list)
+
+
+class Scheduler:
+    """Dispatches due schedules and sends one platform's deliveries."""
+
+    def __init__(
+        self,
+        *,
+        ledger: Ledger,
+        clock: Clock,
+        library: PromptLibrary,
+        platform: str,
+        settings: SchedulerSettings | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.clock = clock
+        self.library = library
+        self.platform = platform
+        self.settings = settings or SchedulerSettings()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    # -- 1. dispatch ----------------------------------------------------------------------
+    def dispatch(self) -> int:
+        """Write the deliveries of every due schedule; returns how many rows were written."""
+        written = 0
+        while True:
+            now = self.clock.now()
+            with self.ledger.begin() as tx:
+                due = tx.due_schedules(now, self.settings.dispatch_batch)
+                plan = self._plan(tx, due, now)
+                tx.add_deliveries(plan.rows, now)
+                tx.advance(plan.updates)
+            written += len(plan.rows)
+            if len(due) < self.settings.dispatch_batch:
+                return written
+
+    def _plan(self, tx: LedgerTx, due: list[DueSchedule], now: datetime) -> _Plan:
+        skips = tx.skip_days(sorted({s.community_id for s in due})) if due else set()
+        plan = _Plan()
+        fired: list[tuple[DueSchedule, list[NewDelivery]]] = []
+        for s in due:
+            rows, next_at = self._fires(tx, s, now, skips)
+            fired.append((s, rows))
+            plan.updates.append((s.id, next_at, s.prompt_index))
+        existing = tx.existing_slots(
+            [(r.schedule_id, r.occurrence_key) for _, rs in fired for r in rs]
+        )
+        prompts: dict[tuple[int, str], Sequence[str]] = {}
+        for i, (s, rows) in enumerate(fired):
+            index = s.prompt_index
+            for row in rows:
+                if (row.schedule_id, row.occurrence_key) in existing:
+                    continue  # a DST repeat of a slot, or another dispatcher got here first
+                existing.add((row.schedule_id, row.occurrence_key))
+                if row.kind == "prompt" and row.status == "pending":
+                    pack = prompts.setdefault(
+                        (s.community_id, s.pack), self.prompts(tx, s.community_id, s.pack)
+                    )
+                    if not pack:
+                        row = replace(row, status="skipped")
+                        log.warning("schedule %s: pack %s has no prompts", s.id, s.pack)
+                    else:
+                        row = replace(row, body=pick_prompt(pack, index))
+                        index += 1
+                plan.rows.append(row)
+            sid, next_at, _ = plan.updates[i]
+            plan.updates[i] = (sid, next_at, index)
+        return plan
+
+    def prompts(self, tx: LedgerTx, community_id: int, pack: str) -> Sequence[str]:
+        builtin = self.library.get(pack)
+        return builtin.prompts if builtin else tx.custom_prompts(community_id, pack)
+
+    def _fires(
+        self, tx: LedgerTx, s: DueSchedule, now: datetime, skips: set[tuple[int, date]]
+    ) -> tuple[list[NewDelivery], datetime]:
+        """The rows for every fire of ``s`` up to now, and the schedule's next fire."""
+        rows: list[NewDelivery] = []
+        fire = s.next_fire_at
+        seen: set[str] = set()
+        for _ in range(CATCH_UP_LIMIT):
+            if fire > now:
+                break
+            event = timetable.occasion(s, fire)
+            key = timetable.slot(s, event)
+            if key not in seen:  # a wall-clock slot that happens twice fires once
+                seen.add(key)
+                rows.extend(self._occurrence(tx, s, fire, event, key, now, skips))
+            fire = timetable.next_fire(s, fire)
+        else:
+            log.warning("schedule %s was far behind; resuming from now", s.id)
+            fire = timetable.first_fire(s, now)
+        return rows, fire
+
+    def _occurrence(
+        self,
+        tx: LedgerTx,
+        s: DueSchedule,
+        fire: datetime,
+        event: datetime,
+        key: str,
+        now: datetime,
+        skips: set[tuple[int, date]],
+    ) -> list[NewDelivery]:
+        expires = fire + self.settings.grace
+        if s.kind == "meeting":
+            expires = max(expires, event)  # a reminder is useful until the meeting starts
+        base = NewDelivery(
+            community_id=s.community_id,
+            schedule_id=s.id,
+            platform=platform_of(s.community_key),
+            occurrence_key=key,
+            kind=s.kind,
+            due_at=fire,
+            expires_at=expires,
+            channel=s.channel,
+            pack=s.pack,
+        )
+        if (s.community_id, event.date()) in skips:
+            log.info("schedule %s: %s is a skip date, nothing posted", s.id, event.date())
+            return [replace(base, status="skipped")]
+        if now > expires:
+            log.warning(
+                "schedule %s: missed %s by %s (grace %s); skipped, not posted late",
+                s.id,
+                key,
+                now - fire,
+                self.settings.grace,
+            )
+            return [replace(base, status="expired")]
+        if s.kind == "meeting":
+            return [replace(base, body=meeting_text(s, event))]
+        if s.kind == "checkin":
+            members = tx.reminder_members(s.community_id, s.timezone, event.date())
+            body = checkin_text(event.date())
+            return [
+                replace(base, occurrence_key=f"{key}/m{m}", member_id=m, body=body) for m in members
+            ]
+        return [base]
+
+    # -- 2. claim -------------------------------------------------------------------------
+    def claim(self) -> list[Claimed]:
+        """Lease due deliveries; drop the ones that are too late or no longer wanted."""
+        now = self.clock.now()
+        with self.ledger.begin() as tx:
+            leased = tx.claim(
+                self.platform, now, self.owner, now + self.settings.lease, self.settings.claim_batch
+            )
+            keep, dropped = [], []
+            for c in leased:
+                verdict = self._verdict(c, now)
+                (dropped.append(verdict) if verdict else keep.append(c))
+            if dropped:
+                tx.finish(dropped, self.owner, now)
+        return keep
+
+    def _verdict(self, c: Claimed, now: datetime) -> Finished | None:
+        if not c.wanted:
+            return Finished(c, "skipped")
+        if now <= c.expires_at:
+            return None
+        if c.attempts <= 1:
+            log.warning("delivery %s (%s) found too late; skipped", c.id, c.occurrence_key)
+            return Finished(c, "expired", error="too late to post")
+        return self._failed(c, "still failing when its time ran out")
+
+    # -- 3. send --------------------------------------------------------------------------
+    async def deliver(self, messenger: Messenger, *, workers: int | None = None) -> int:
+        """Claim, send and finish until nothing is due; returns how many were sent."""
+        counts = await asyncio.gather(
+            *(self._worker(messenger) for _ in range(workers or self.settings.workers))
+        )
+        return sum(counts)
+
+    async def _worker(self, messenger: Messenger) -> int:
+        sent = 0
+        while True:
+            batch = await asyncio.to_thread(self.claim)
+            if not batch:
+                return sent
+            results = [await self._send(messenger, c) for c in batch]
+            sent += await asyncio.to_thread(self.finish, results)
+
+    async def _send(self, messenger: Messenger, c: Claimed) -> Finished:
+        margin = self.settings.lease / 4
+        if self.clock.now() >= c.lease_until - margin:
+            return Finished(c, "released")  # not enough lease left to post safely
+        try:
+            mid = await asyncio.wait_for(
+                messenger.send(self.post_for(c)), self.settings.send_timeout
+            )
+        except SendFailed as error:
+            return self._failure(c, error.reason, permanent=error.permanent)
+        except TimeoutError:
+            return self._failure(c, "the platform did not answer in time", permanent=False)
+        except Exception as error:  # a bug or an unexpected client error: retry, and log it
+            log.exception("delivery %s: send raised", c.id)
+            return self._failure(c, type(error).__name__, permanent=False)
+        return Finished(c, "sent", message_id=mid)
+
+    def finish(self, results: Sequence[Finished]) -> int:
+        """Record what happened; returns how many were marked sent (lease still ours)."""
+        with self.ledger.begin() as tx:
+            return tx.finish(results, self.owner, self.clock.now())
+
+    def _failure(self, c: Claimed, reason: str, *, permanent: bool) -> Finished:
+        if permanent or c.attempts >= self.settings.max_attempts:
+            return self._failed(c, reason)
+        wait = min(self.settings.backoff * 2 ** (c.attempts - 1), self.settings.backoff_cap)
+        log.info("delivery %s failed (%s); retry %d in %s", c.id, reason, c.attempts, wait)
+        return Finished(c, "retry", error=reason, retry_at=self.clock.now() + wait)
+
+    def _failed(self, c: Claimed, reason: str) -> Finished:
+        log.error("delivery %s (%s) failed after %d tries: %s", c.id, c.kind, c.attempts, reason)
+        return Finished(
+            c,
+            "failed",
+            error=reason,
+            report=failure_report(c, reason),
+            report_until=self.clock.now() + self.settings.report_window,
+        )
+
+    def post_for(self, c: Claimed) -> Post:
+        """The platform-neutral post for a claimed delivery; the nonce is its ledger id."""
+        nonce = f"d{c.id}"
+        if c.kind == "prompt":
+            post = Post(
+                community=c.community_key,
+                text=f"{c.body}\n\n{ANSWER_HINT}",
+                channel=c.channel,
+                title="Reflection prompt",
+                buttons=(Button("Answer", "prompt.answer", "/reflect", "primary"),),
+                kind="prompt",
+                nonce=nonce,
+            )
+        elif c.kind == "meeting":
+            post = Post(
+                community=c.community_key,
+                text=c.body,
+                channel=c.channel,
+                title=f"{c.group_name or 'Your study group'} meets soon",
+                mentions=c.mentions,
+                kind="reminder",
+                nonce=nonce,
+            )
+        elif c.kind == "checkin":
+            post = Post(
+                community=c.community_key,
+                text=c.body,
+                to_members=c.recipients,
+                title="Check-in reminder",
+                buttons=(Button("Check in", "checkin.open", "/checkin", "primary"),),
+                kind="reminder",
+                nonce=nonce,
+            )
+        else:
+            post = Post(
+                community=c.community_key,
+                text=c.body,
+                to_members=c.recipients,
+                title="A scheduled post failed",
+                kind="notice",
+                nonce=nonce,
+            )
+        return neutralise_post(post)
+
+    # -- driving it -------------------------------------------------------------------------
+    async def run_due(self, messenger: Messenger, *, workers: int | None = None) -> int:
+        """One pass: dispatch what is due, then send until nothing is left."""
+        await asyncio.to_thread(self.dispatch)
+        return await self.deliver(messenger, workers=workers)
+
+    def next_due(self) -> datetime | None:
+        """The next instant anything becomes due for this platform (a fire or a retry)."""
+        with self.ledger.begin() as tx:
+            return tx.next_due(self.platform)
+
+
+def meeting_text(s: DueSchedule, event: datetime) -> str:
+    name = s.group_name or "Your study group"
+    when = timetable.show_clock(event.hour, event.minute)
+    lead = zones.show_duration(timedelta(minutes=s.remind_minutes))
+    return f"{name} meets at {when} {s.timezone} ({event:%A} {event.day} {event:%b}), in {lead}."
+
+
+def checkin_text(day: date) -> str:
+    return (
+        f"You have not checked in today ({zones.show_date(day)}). How did it go? "
+        '/checkin --mood 1-5 --progress "what you did" --blockers "what is in the way"'
+    )
+
+
+def failure_report(c: Claimed, reason: str) -> str | None:
+    """What organisers are told when a scheduled post gave up; None if nobody should be."""
+    where = f"#{c.channel}" if c.channel else "a member"
+    if c.kind == "prompt":
+        return (
+            f"I could not post the reflection prompt for {c.occurrence_key} (schedule "
+            f"#{c.schedule_id}) to {where} after {c.attempts} tries: {reason}. Check that "
+            f"Cohort may post there; /prompts post-now {c.schedule_id} sends the next one."
+        )
+    if c.kind == "meeting":
+        return (
+            f"I could not post the meeting reminder of {c.group_name or 'a study group'} "
+            f"({c.occurrence_key}) to {where} after {c.attempts} tries: {reason}."
+        )
+    return None  # a member's closed DMs are not the organisers' business; it is logged
