@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
@@ -129,8 +129,13 @@ def slot(t: Timetabled, fire: datetime) -> str:
 
 
 def occasion(t: Timetabled, fired_at: datetime) -> datetime:
-    """The wall-clock event a fire is about: the meeting itself for a reminder sent early."""
-    return (fired_at + timedelta(minutes=t.remind_minutes)).astimezone(zones.zone(t.timezone))
+    """The wall-clock event a fire is about: the meeting itself for a reminder sent early.
+
+    Always converted from UTC, so the hour that repeats in autumn gets the right ``fold``
+    (datetime arithmetic on a local time would silently reset it to the first pass).
+    """
+    instant = fired_at.astimezone(UTC) + timedelta(minutes=t.remind_minutes)
+    return instant.astimezone(zones.zone(t.timezone))
 
 
 def upcoming(t: Timetabled, now: datetime) -> str:
@@ -147,10 +152,16 @@ def first_fire(t: Timetabled, now: datetime) -> datetime:
     less the reminder lead. A meeting 10 minutes away still gets its 30-minute reminder,
     late; the dispatcher posts it because the meeting has not started.
     """
-    return _wall_fire(t, None, now) - timedelta(minutes=t.remind_minutes)
+    event = _wall_fire(t, None, now.astimezone(zones.zone(t.timezone)))
+    return event.astimezone(UTC) - timedelta(minutes=t.remind_minutes)
 
 
 def next_fire(t: Timetabled, fired_at: datetime) -> datetime:
-    """The fire after the one at ``fired_at`` (UTC)."""
+    """The fire after the one at ``fired_at`` (UTC), always strictly later."""
     event = occasion(t, fired_at)
-    return _wall_fire(t, event, event) - timedelta(minutes=t.remind_minutes)
+    following = _wall_fire(t, event, event).astimezone(UTC)
+    if following <= event.astimezone(UTC):  # never stand still, whatever the trigger says
+        following = first_fire(t, event + timedelta(minutes=1)) + timedelta(
+            minutes=t.remind_minutes
+        )
+    return following - timedelta(minutes=t.remind_minutes)

@@ -317,8 +317,13 @@ class SqlLedgerTx:
     @staticmethod
     def _final_values(r: Finished, now: datetime) -> dict[str, Any]:
         free = {"lease_owner": None, "lease_until": None}
-        if r.outcome == "sent":
-            return {**free, "status": "sent", "sent_at": now, "message_id": r.message_id}
+        if r.outcome == "sent":  # lease_owner stays: who sent it
+            return {
+                "lease_until": None,
+                "status": "sent",
+                "sent_at": now,
+                "message_id": r.message_id,
+            }
         if r.outcome == "retry":
             return {
                 **free,

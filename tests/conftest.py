@@ -72,6 +72,7 @@ def _harness(url: str) -> Iterator[Harness]:
     harness = make_harness(url, START)
     yield harness
     harness.core.uow.dispose()  # type: ignore[attr-defined]
+    harness.scheduler.ledger.dispose()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

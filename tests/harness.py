@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,10 +11,29 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table)
-from adapters.bootstrap import bootstrap
+from adapters.bootstrap import bootstrap, scheduler_for
 from bot.clock import FakeClock
 from bot.core import Core
-from bot.types import Actor, Invocation, Outcome
+from bot.scheduler import Scheduler, SchedulerSettings, SendFailed
+from bot.types import Actor, Invocation, Outcome, Post
+
+
+@dataclass
+class Recorder:
+    """A messenger that records what the scheduler sends, and fails on request:
+    ``fail["general"] = [SendFailed("HTTP 500")] * 2`` fails the next two posts there."""
+
+    clock: FakeClock
+    sent: list[tuple[datetime, Post]] = field(default_factory=list)
+    fail: dict[str, list[SendFailed]] = field(default_factory=dict)
+
+    async def send(self, post: Post) -> str:
+        where = post.channel or post.to_members[0]
+        errors = self.fail.get(where)
+        if errors:
+            raise errors.pop(0)
+        self.sent.append((self.clock.now(), post))
+        return f"m{len(self.sent)}"
 
 
 @dataclass
@@ -22,9 +42,35 @@ class Harness:
 
     core: Core
     clock: FakeClock
+    scheduler: Scheduler
+    outbox: Recorder
     community: str = "console:test"
     channel: str = "general"
     admins: set[str] = field(default_factory=set)
+
+    def pump(self, until: datetime | None = None) -> list[tuple[datetime, Post]]:
+        """Run the scheduler through every due time up to ``until`` (default: now), in
+        order, as the console does; returns what was sent, with when."""
+        start = len(self.outbox.sent)
+        target = until or self.clock.now()
+        for _ in range(100_000):
+            due = self.scheduler.next_due()
+            if due is None or due > target:
+                break
+            self.clock.set(max(due, self.clock.now()))
+            asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+        self.clock.set(max(target, self.clock.now()))
+        asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+        return self.outbox.sent[start:]
+
+    def walk(self, **delta: float) -> list[tuple[datetime, Post]]:
+        """Move the clock forward by ``delta``, firing what falls due on the way."""
+        return self.pump(self.clock.now() + timedelta(**delta))
+
+    def jump(self, instant: datetime) -> list[tuple[datetime, Post]]:
+        """Set the clock without stepping (as after downtime), then run one pass."""
+        self.clock.set(instant)
+        return self.pump()
 
     def actor(self, user: str, admin: bool | None = None) -> Actor:
         return Actor(id=user, name=user, is_admin=user in self.admins if admin is None else admin)
@@ -109,7 +155,8 @@ class Harness:
         return found
 
 
-def make_harness(url: str, start: datetime) -> Harness:
+def make_harness(url: str, start: datetime, settings: SchedulerSettings | None = None) -> Harness:
     clock = FakeClock(start)
     core = bootstrap(url, clock=clock, auto_migrate=True)
-    return Harness(core=core, clock=clock)
+    scheduler = scheduler_for(core, platform="console", settings=settings)
+    return Harness(core=core, clock=clock, scheduler=scheduler, outbox=Recorder(clock))
