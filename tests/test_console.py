@@ -121,3 +121,41 @@ def test_an_in_memory_database_works_for_a_session(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0 and "• A (1 member)" in result.stdout
+
+
+WEEK = """:time 2026-11-30T12:00Z
+/cohort setup --timezone Europe/Berlin --checkin-reminder 20:00
+/prompts schedule here monday 09:00
+/group create "Linear Algebra"
+/group meet "Linear Algebra" wednesday 18:00
+:as ana
+/checkin --mood 4
+:as you
+:advance 1w
+"""
+
+
+def test_advance_fires_a_week_of_posts_in_order_each_at_its_time(tmp_path):
+    result = run(tmp_path, "--script", _write(tmp_path, WEEK))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    stamps = [line for line in out.splitlines() if line.endswith(" UTC") and line[:3].isalpha()]
+    assert stamps == sorted(stamps, key=lambda s: ("Nov" not in s, int(s.split()[1]), s[-9:]))
+    stamps = list(dict.fromkeys(stamps))  # one DM to each member: one stamp each
+    # check-in reminders at 20:00 Berlin (19:00Z) Mon..Sun, the meeting reminder Wednesday
+    # 17:30 Berlin (16:30Z), the prompt Monday 09:00 Berlin (08:00Z), in time order
+    assert stamps == [
+        "Mon 30 Nov 19:00 UTC",
+        "Tue 1 Dec 19:00 UTC",
+        "Wed 2 Dec 16:30 UTC",
+        "Wed 2 Dec 19:00 UTC",
+        "Thu 3 Dec 19:00 UTC",
+        "Fri 4 Dec 19:00 UTC",
+        "Sat 5 Dec 19:00 UTC",
+        "Sun 6 Dec 19:00 UTC",
+        "Mon 7 Dec 08:00 UTC",
+    ]
+    assert "reminder → DM to you" in out  # ana checked in on Monday: only you that day
+    assert out.count("DM to ana") == 6
+    assert "prompt → #general" in out and "Linear Algebra meets soon" in out
+    assert out.rstrip().endswith("The clock now reads 2026-12-07 12:00 UTC.")
