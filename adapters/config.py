@@ -35,7 +35,6 @@ class Settings:
     scheduler_grace_minutes: int = 60
     scheduler_lease_seconds: int = 60
     scheduler_max_attempts: int = 5
-    scheduler_tick_seconds: int = 15
 
 
 ALIASES = {"COHORT_DATABASE_URL": "storage_url"}
@@ -44,7 +43,6 @@ LIMITS = {  # name: (lowest, highest)
     "scheduler_grace_minutes": (0, 7 * 24 * 60),
     "scheduler_lease_seconds": (5, 600),
     "scheduler_max_attempts": (1, 20),
-    "scheduler_tick_seconds": (1, 300),
 }
 
 

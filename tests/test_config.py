@@ -52,6 +52,9 @@ def test_environment_overrides_the_file(tmp_path):
         ("[storage]\ncolour = 'red'\n", "Unknown setting [storage] colour"),
         ("[storage]\nauto_migrate = 'maybe'\n", "must be true or false"),
         ("[storage]\nsqlite_synchronous = 'sometimes'\n", "sqlite_synchronous must be"),
+        ("[scheduler]\ngrace_minutes = 'soon'\n", "[scheduler] grace_minutes must be a whole"),
+        ("[scheduler]\nlease_seconds = 1\n", "lease_seconds must be a whole number from 5"),
+        ("[scheduler]\nmax_attempts = true\n", "max_attempts must be a whole number"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, text, message):
@@ -59,6 +62,18 @@ def test_bad_settings_are_named(tmp_path, text, message):
     file.write_text(text)
     with pytest.raises(config.ConfigError, match=re.escape(message)):
         config.load(str(file), env={})
+
+
+def test_scheduler_settings_come_from_the_file_and_the_environment(tmp_path):
+    file = tmp_path / "c.toml"
+    file.write_text("[scheduler]\ngrace_minutes = 90\nmax_attempts = 3\n")
+    settings = config.load(str(file), env={"COHORT_SCHEDULER_LEASE_SECONDS": "30"})
+    tuned = config.scheduler_settings(settings)
+    assert (tuned.grace.total_seconds(), tuned.lease.total_seconds(), tuned.max_attempts) == (
+        5400,
+        30,
+        3,
+    )
 
 
 def test_db_flag_takes_a_path_or_a_url():
