@@ -81,23 +81,6 @@ def pick_prompt(prompts: Sequence[str], index: int) -> str:
     return prompts[index % len(prompts)]
 
 
-def prompt_delivery(
-    s: DueSchedule, *, key: str, due: datetime, expires: datetime, text: str, platform: str
-) -> NewDelivery:
-    return NewDelivery(
-        community_id=s.community_id,
-        schedule_id=s.id,
-        platform=platform,
-        occurrence_key=key,
-        kind="prompt",
-        due_at=due,
-        expires_at=expires,
-        channel=s.channel,
-        body=text,
-        pack=s.pack,
-    )
-
-
 @dataclass
 class _Plan:
     rows: list[NewDelivery] = field(default_factory=list)
@@ -158,9 +141,9 @@ class Scheduler:
                     continue  # a DST repeat of a slot, or another dispatcher got here first
                 existing.add((row.schedule_id, row.occurrence_key))
                 if row.kind == "prompt" and row.status == "pending":
-                    pack = prompts.setdefault(
-                        (s.community_id, s.pack), self.prompts(tx, s.community_id, s.pack)
-                    )
+                    if (s.community_id, s.pack) not in prompts:
+                        prompts[s.community_id, s.pack] = self.prompts(tx, s.community_id, s.pack)
+                    pack = prompts[s.community_id, s.pack]
                     if not pack:
                         row = replace(row, status="skipped")
                         log.warning("schedule %s: pack %s has no prompts", s.id, s.pack)
@@ -251,10 +234,14 @@ class Scheduler:
             leased = tx.claim(
                 self.platform, now, self.owner, now + self.settings.lease, self.settings.claim_batch
             )
-            keep, dropped = [], []
+            keep: list[Claimed] = []
+            dropped: list[Finished] = []
             for c in leased:
                 verdict = self._verdict(c, now)
-                (dropped.append(verdict) if verdict else keep.append(c))
+                if verdict is None:
+                    keep.append(c)
+                else:
+                    dropped.append(verdict)
             if dropped:
                 tx.finish(dropped, self.owner, now)
         return keep
