@@ -274,12 +274,12 @@ class Scheduler:
             sent += await asyncio.to_thread(self.finish, results)
 
     async def _send(self, messenger: Messenger, c: Claimed) -> Finished:
-        margin = self.settings.lease / 4
-        if self.clock.now() >= c.lease_until - margin:
+        left = (c.lease_until - self.clock.now()).total_seconds()
+        if left <= self.settings.lease.total_seconds() / 4:
             return Finished(c, "released")  # not enough lease left to post safely
-        try:
+        try:  # a send never outlives the lease, or another sender could repeat it meanwhile
             mid = await asyncio.wait_for(
-                messenger.send(self.post_for(c)), self.settings.send_timeout
+                messenger.send(self.post_for(c)), min(self.settings.send_timeout, left)
             )
         except SendFailed as error:
             return self._failure(c, error.reason, permanent=error.permanent)
