@@ -311,10 +311,6 @@ class ScheduleRecord(Protocol):
     created_by: int | None
 
 
-class SkipRecord(Protocol):
-    day: date
-
-
 @dataclass(frozen=True)
 class DueSchedule:
     """A due schedule, locked for this dispatcher, with what firing it needs to know."""

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot import timetable, zones
 from bot.clock import Clock
@@ -314,47 +314,27 @@ class Scheduler:
 
     def post_for(self, c: Claimed) -> Post:
         """The platform-neutral post for a claimed delivery; the nonce is its ledger id."""
-        nonce = f"d{c.id}"
+        shape: dict[str, Any]
         if c.kind == "prompt":
-            post = Post(
-                community=c.community_key,
-                text=f"{c.body}\n\n{ANSWER_HINT}",
-                channel=c.channel,
-                title="Reflection prompt",
-                buttons=(Button("Answer", "prompt.answer", "/reflect", "primary"),),
-                kind="prompt",
-                nonce=nonce,
-            )
+            shape = {
+                "text": f"{c.body}\n\n{ANSWER_HINT}",
+                "channel": c.channel,
+                "title": "Reflection prompt",
+                "buttons": (Button("Answer", "prompt.answer", "/reflect", "primary"),),
+                "kind": "prompt",
+            }
         elif c.kind == "meeting":
-            post = Post(
-                community=c.community_key,
-                text=c.body,
-                channel=c.channel,
-                title=f"{c.group_name or 'Your study group'} meets soon",
-                mentions=c.mentions,
-                kind="reminder",
-                nonce=nonce,
-            )
+            title = f"{c.group_name or 'Your study group'} meets soon"
+            shape = {"channel": c.channel, "title": title, "mentions": c.mentions}
         elif c.kind == "checkin":
-            post = Post(
-                community=c.community_key,
-                text=c.body,
-                to_members=c.recipients,
-                title="Check-in reminder",
-                buttons=(Button("Check in", "checkin.open", "/checkin", "primary"),),
-                kind="reminder",
-                nonce=nonce,
-            )
+            check_in = Button("Check in", "checkin.open", "/checkin", "primary")
+            shape = {"to_members": c.recipients, "title": "Check-in reminder"}
+            shape["buttons"] = (check_in,)
         else:
-            post = Post(
-                community=c.community_key,
-                text=c.body,
-                to_members=c.recipients,
-                title="A scheduled post failed",
-                kind="notice",
-                nonce=nonce,
-            )
-        return neutralise_post(post)
+            shape = {"to_members": c.recipients, "title": "A scheduled post failed"}
+            shape["kind"] = "notice"
+        shape = {"text": c.body, "kind": "reminder", **shape}
+        return neutralise_post(Post(community=c.community_key, nonce=f"d{c.id}", **shape))
 
     # -- driving it -------------------------------------------------------------------------
     async def run_due(self, messenger: Messenger, *, workers: int | None = None) -> int:
