@@ -266,7 +266,7 @@ class Delivery(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("schedule_id", "occurrence_key"),
-        Index("ix_delivery_claim", "platform", "status", "next_attempt_at"),
+        Index("ix_delivery_claim", "platform", "status", "next_attempt_at", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="community.id", index=True, ondelete="CASCADE")

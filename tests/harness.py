@@ -53,10 +53,12 @@ class Harness:
         order, as the console does; returns what was sent, with when."""
         start = len(self.outbox.sent)
         target = until or self.clock.now()
+        stuck = None
         for _ in range(100_000):
             due = self.scheduler.next_due()
-            if due is None or due > target:
-                break
+            if due is None or due > target or (due, self.clock.now()) == stuck:
+                break  # nothing (more) due; or a pass made no progress (it logged why)
+            stuck = (due, self.clock.now())
             self.clock.set(max(due, self.clock.now()))
             asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
         self.clock.set(max(target, self.clock.now()))

@@ -55,16 +55,20 @@ class FaultyMessenger:
         self.fault = fault
         self.resume_file = resume_file
         self.posts = 0
+        self.struck = False
 
     async def send(self, post: Post) -> str | None:
         self.posts += 1
-        hit = self.posts == self.after
+        # ">=" and "once": the N-th post may time out or fail (its lease is short), and then
+        # the fault lands on the next post that does go out, instead of never.
+        hit = self.posts >= self.after and not self.struck
         if hit and self.fault == "before-post":
             self._die(post)
         message_id = await self.inner.send(post)
         if hit and self.fault == "after-post":
             self._die(post)
         if hit and self.fault == "stall":
+            self.struck = True
             self._stall(post)
         return message_id
 

@@ -90,10 +90,12 @@ class Session:
             return
         assert self.outbox is not None
         target = until or self.clock.now()
+        stuck = None
         for _ in range(PUMP_LIMIT):
             due = self.scheduler.next_due()
-            if due is None or due > target:
-                break
+            if due is None or due > target or (due, self.clock.now()) == stuck:
+                break  # nothing (more) due; or a pass made no progress (it logged why)
+            stuck = (due, self.clock.now())
             if due > self.clock.now():
                 self.clock.set(due)
             asyncio.run(self.scheduler.run_due(self.outbox, workers=1))

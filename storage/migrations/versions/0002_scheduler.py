@@ -103,7 +103,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_delivery_claim", ["platform", "status", "next_attempt_at"], unique=False
+            "ix_delivery_claim", ["platform", "status", "next_attempt_at", "id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_delivery_community_id"), ["community_id"], unique=False
