@@ -374,6 +374,7 @@ class Claimed:
     mentions: tuple[str, ...] = ()
     group_name: str | None = None
     wanted: bool = True  # False: a reminded member has checked in or gone away since
+    last_error: str | None = None  # why the previous try failed, if one did
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,7 @@ class Scheduler:
             )
             return [replace(base, status="expired")]
         if s.kind == "meeting":
-            return [replace(base, body=meeting_text(s, event))]
+            return [replace(base, body=meeting_text(s, event, now))]
         if s.kind == "checkin":
             members = tx.reminder_members(s.community_id, s.timezone, event.date())
             body = checkin_text(event.date())
@@ -251,10 +251,10 @@ class Scheduler:
             return Finished(c, "skipped")
         if now <= c.expires_at:
             return None
-        if c.attempts <= 1:
+        if c.last_error is None:  # never tried, or its sender died: nothing failed
             log.warning("delivery %s (%s) found too late; skipped", c.id, c.occurrence_key)
             return Finished(c, "expired", error="too late to post")
-        return self._failed(c, "still failing when its time ran out")
+        return self._failed(c, f"still failing when its time ran out ({c.last_error})")
 
     # -- 3. send --------------------------------------------------------------------------
     async def deliver(
@@ -377,11 +377,11 @@ class Scheduler:
             return tx.next_due(self.platform)
 
 
-def meeting_text(s: DueSchedule, event: datetime) -> str:
+def meeting_text(s: DueSchedule, event: datetime, now: datetime) -> str:
     name = s.group_name or "Your study group"
     when = timetable.show_clock(event.hour, event.minute)
-    lead = zones.show_duration(timedelta(minutes=s.remind_minutes))
-    return f"{name} meets at {when} {s.timezone} ({event:%A} {event.day} {event:%b}), in {lead}."
+    soon = zones.show_duration(max(event - now, timedelta()))  # posted late: still true
+    return f"{name} meets at {when} {s.timezone} ({event:%A} {event.day} {event:%b}), in {soon}."
 
 
 def checkin_text(day: date) -> str:
@@ -391,12 +391,17 @@ def checkin_text(day: date) -> str:
     )
 
 
+def slot_label(key: str) -> str:
+    """``2026-12-07T09:00`` as is; a post-now's ``now:2026-12-01T06:00:00.000000`` readably."""
+    return f"post-now of {key[4:14]} {key[15:20]}" if key.startswith("now:") else key
+
+
 def failure_report(c: Claimed, reason: str) -> str | None:
     """What organisers are told when a scheduled post gave up; None if nobody should be."""
     where = f"#{c.channel}" if c.channel else "a member"
     if c.kind == "prompt":
         return (
-            f"I could not post the reflection prompt for {c.occurrence_key} (schedule "
+            f"I could not post the reflection prompt for {slot_label(c.occurrence_key)} (schedule "
             f"#{c.schedule_id}) to {where} after {c.attempts} tries: {reason}. Check that "
             f"Cohort may post there; /prompts post-now {c.schedule_id} sends the next one."
         )

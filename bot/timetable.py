@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
@@ -111,15 +111,22 @@ def _on_cycle(t: Timetabled, day: date) -> bool:
     return (days // 7 if t.weekday is not None else days) % t.every == 0
 
 
-def _wall_fire(t: Timetabled, after: datetime | None, now: datetime) -> datetime:
-    """The first wall-clock fire after ``after`` (strictly), or at/after ``now``."""
+def _fire_from(t: Timetabled, day: date, not_before: datetime) -> datetime:
+    """The first wall-clock fire on ``day`` or later, not before ``not_before``.
+
+    Each search starts at a local midnight. Started from a previous fire, CronTrigger
+    3.11.3 skips a day across the spring change for times in hour 0 (a daily 00:10 Berlin
+    went from 29 to 31 March); from midnight it was right for every hour, quarter and day
+    of 2026 in five zones, those whose change falls at midnight included.
+    """
     trigger = _trigger(t.weekday, t.hour, t.minute, t.timezone)
-    fire = trigger.get_next_fire_time(after, after or now)
-    for _ in range(7 * 53 * 4):  # every-N cycles skip at most N-1 fires; bound the loop
+    zone = zones.zone(t.timezone)
+    for _ in range(7 * 53 * 13):  # every-N cycles skip at most N-1 weeks; bound the loop
+        fire = trigger.get_next_fire_time(None, datetime.combine(day, time(0), tzinfo=zone))
         assert fire is not None  # a cron trigger without an end date always has a next fire
-        if _on_cycle(t, fire.date()):
+        if fire >= not_before and _on_cycle(t, fire.date()):
             return fire
-        fire = trigger.get_next_fire_time(fire, fire)
+        day = fire.date() + timedelta(days=1)
     raise AssertionError("no fire on the cycle")  # pragma: no cover
 
 
@@ -152,12 +159,13 @@ def first_fire(t: Timetabled, now: datetime) -> datetime:
     less the reminder lead. A meeting 10 minutes away still gets its 30-minute reminder,
     late; the dispatcher posts it because the meeting has not started.
     """
-    event = _wall_fire(t, None, now.astimezone(zones.zone(t.timezone)))
-    return event.astimezone(UTC) - timedelta(minutes=t.remind_minutes)
+    today = now.astimezone(zones.zone(t.timezone)).date()
+    return _fire_from(t, today, now).astimezone(UTC) - timedelta(minutes=t.remind_minutes)
 
 
 def next_fire(t: Timetabled, fired_at: datetime) -> datetime:
-    """The fire after the one at ``fired_at`` (UTC), always strictly later.
+    """The fire after the one at ``fired_at`` (UTC): on a later local day, so the hour
+    that repeats in autumn is not fired twice.
 
     Memoised: 10,000 schedules due in one minute share a handful of timetables, and
     CronTrigger costs 130-180 us a call (bench/fanout.py).
@@ -171,9 +179,5 @@ def next_fire(t: Timetabled, fired_at: datetime) -> datetime:
 @functools.lru_cache(maxsize=8192)
 def _next_fire(t: Timetable, fired_at: datetime) -> datetime:
     event = occasion(t, fired_at)
-    following = _wall_fire(t, event, event).astimezone(UTC)
-    if following <= event.astimezone(UTC):  # never stand still, whatever the trigger says
-        following = first_fire(t, event + timedelta(minutes=1)) + timedelta(
-            minutes=t.remind_minutes
-        )
-    return following - timedelta(minutes=t.remind_minutes)
+    following = _fire_from(t, event.date() + timedelta(days=1), event)
+    return following.astimezone(UTC) - timedelta(minutes=t.remind_minutes)

@@ -89,6 +89,7 @@ _CLAIMED_COLUMNS = (
     D.c.due_at,
     D.c.expires_at,
     D.c.attempts,
+    D.c.last_error,
 )
 _ADVANCE = (
     update(S)

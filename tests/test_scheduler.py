@@ -87,7 +87,7 @@ def test_a_slot_that_happens_twice_in_autumn_fires_once(any_harness, zone, day, 
     assert len(sent) == 3  # the day before, the day of the change (once), the day after
     keys = [d["occurrence_key"] for d in h.rows("delivery")]
     assert len(keys) == len(set(keys)) == 3
-    # CronTrigger did fire twice on the day: the second fire found its slot taken.
+    # the wall-clock 02:30 (01:30 in New York) that happens twice that night fired once
     first_on_day = [
         t for t, _ in sent if t.astimezone(__import__("zoneinfo").ZoneInfo(zone)).day == day
     ]
@@ -427,3 +427,59 @@ def test_schedules_belong_to_their_community(harness):
         message = h.fails(f"/prompts {verb} 1", admin=True, community=other)
         assert "no prompt schedule #1 here" in message
     assert "Nothing is scheduled" in h.ok("/prompts list", admin=True, community=other).reply.text
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+@pytest.mark.parametrize(
+    "start", [utc(2026, 3, 1), utc(2026, 3, 25), utc(2026, 9, 30), utc(2026, 10, 22)]
+)
+def test_every_time_of_day_fires_once_a_day_across_the_changes(zone, start):
+    """CronTrigger 3.11.3, searched from a previous fire, skips a day across the spring
+    change for times in hour 0 (a daily 00:10 Berlin went from 29 to 31 March)."""
+    from zoneinfo import ZoneInfo
+
+    from bot import timetable
+
+    tz = ZoneInfo(zone)
+    for hour in range(24):
+        for minute in (0, 10, 30, 45):
+            t = timetable.Timetable(None, hour, minute, 1, start.date(), zone)
+            fire = timetable.first_fire(t, start)
+            days = []
+            for _ in range(14):
+                local = fire.astimezone(tz)
+                days.append(local.date())
+                wall = (local.hour, local.minute)
+                # the wall time itself, or the first instant after it when the change skips it
+                assert (
+                    wall == (hour, minute)
+                    or local.utcoffset() != (local - timedelta(hours=3)).utcoffset()
+                ), (zone, hour, minute, local)
+                fire = timetable.next_fire(t, fire)
+            first = days[0]
+            assert days == [first + timedelta(days=i) for i in range(14)], (zone, hour, minute)
+
+
+def test_setting_a_meeting_again_does_not_repeat_its_reminder(harness):
+    h = harness
+    h.set_time(utc(2026, 12, 4, 9, 30))  # Friday, the 10:00 meeting's reminder is due now
+    h.ok('/group create "Proofs"', as_user="ana")
+    h.ok("/group meet Proofs friday 10:00", as_user="ana")
+    assert len(meeting_reminders(h.pump())) == 1
+    h.advance(minutes=5)
+    h.ok("/group meet Proofs friday 10:00 --remind 25", as_user="ana")  # a tweak, same meeting
+    assert meeting_reminders(h.pump()) == []
+    assert len([s for s in h.rows("schedule") if s["kind"] == "meeting"]) == 1
+
+
+def test_a_post_whose_sender_died_is_not_reported_as_failed(harness):
+    """Re-taking a dead sender's lease counts an attempt; only a real failure is reported."""
+    h = harness
+    h.set_time(utc(2026, 12, 1, 7, 59))
+    h.ok("/prompts schedule here daily 08:00", as_user="boss", admin=True)
+    h.set_time(utc(2026, 12, 1, 8))
+    h.scheduler.dispatch()
+    h.scheduler.claim()  # ...and the process dies holding the lease
+    sent = h.jump(utc(2026, 12, 1, 9, 30))  # back after the grace window
+    assert sent == []  # no post, and no report to the organisers either
+    assert [(d["kind"], d["status"]) for d in h.rows("delivery")] == [("prompt", "expired")]

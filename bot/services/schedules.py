@@ -12,7 +12,7 @@ from bot import timetable, zones
 from bot.context import Context
 from bot.errors import UserError
 from bot.ports import NewDelivery, ScheduleRecord
-from bot.scheduler import pick_prompt, platform_of
+from bot.scheduler import pick_prompt, platform_of, slot_label
 from bot.services.groups import find_group
 from bot.text import plural, shorten
 from bot.types import Reply, Visibility
@@ -124,11 +124,12 @@ def list_schedules(ctx: Context) -> Reply:
     skips = ctx.store.skip_dates(ctx.community_id, ctx.today())
     if skips:
         items.append("Skip dates: " + ", ".join(zones.show_date(d) for d in skips))
-    text = (
-        f"{plural(len(prompts), 'prompt schedule')}."
-        if items
-        else "Nothing is scheduled. Start with /prompts schedule #general monday 09:00"
-    )
+    if not items:
+        text = "Nothing is scheduled. Start with /prompts schedule #general monday 09:00"
+    elif prompts:
+        text = f"{plural(len(prompts), 'prompt schedule')}."
+    else:
+        text = "No prompt schedules yet; /prompts schedule adds one. Also scheduled:"
     return Reply(text, title="Schedules", items=tuple(items))
 
 
@@ -142,7 +143,7 @@ def _prompt_line(
     if problem:
         status, key, error = problem
         what = "failed" if status == "failed" else "was missed (posted too late to send)"
-        line += f". Last problem: {key} {what}{f': {error}' if error else ''}"
+        line += f". Last problem: {slot_label(key)} {what}{f': {error}' if error else ''}"
     return line
 
 
@@ -269,24 +270,29 @@ def meet(
     zone = _zone(ctx, tz)
     lead = DEFAULT_REMIND if remind is None else remind
     plan = timetable.Timetable(day, hour, minute, 1, ctx.now.date(), zone, lead)
-    if current is not None:
-        ctx.store.remove_schedule(current)
     first = timetable.first_fire(plan, ctx.now)
-    s = ctx.store.add_schedule(
+    timing = {
+        "channel": ctx.invocation.channel,
+        "weekday": day,
+        "hour": hour,
+        "minute": minute,
+        "anchor": plan.anchor,
+        "timezone": zone,
+        "remind_minutes": lead,
+        "next_fire_at": first,
+    }
+    s = current or ctx.store.add_schedule(
         community_id=ctx.community_id,
         kind="meeting",
-        channel=ctx.invocation.channel,
         group_id=group.id,
-        weekday=day,
-        hour=hour,
-        minute=minute,
-        anchor=plan.anchor,
-        timezone=zone,
-        remind_minutes=lead,
-        next_fire_at=first,
         created_by=ctx.member_id,
         created_at=ctx.now,
+        **timing,
     )
+    if current is not None:  # the same schedule: a reminder already sent is not repeated
+        ctx.store.cancel_pending(current.id)
+        for name, value in timing.items():
+            setattr(current, name, value)
     reminder = (
         f"Members get a reminder here {zones.show_duration(timedelta(minutes=lead))} before."
         if lead
