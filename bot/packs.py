@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,11 @@ class PromptLibrary:
 
     def get(self, name: str) -> Pack | None:
         return self._packs.get(name)
+
+    def prompts(self, name: str, custom: Callable[[], Sequence[str]]) -> Sequence[str]:
+        """A built-in pack's prompts, else the community's own (``custom`` reads them)."""
+        pack = self._packs.get(name)
+        return pack.prompts if pack else custom()
 
 
 @functools.cache

@@ -156,8 +156,7 @@ class Scheduler:
         return plan
 
     def prompts(self, tx: LedgerTx, community_id: int, pack: str) -> Sequence[str]:
-        builtin = self.library.get(pack)
-        return builtin.prompts if builtin else tx.custom_prompts(community_id, pack)
+        return self.library.prompts(pack, lambda: tx.custom_prompts(community_id, pack))
 
     def _fires(
         self, tx: LedgerTx, s: DueSchedule, now: datetime, skips: set[tuple[int, date]]

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.ports import Claimed, DueSchedule, Finished, NewDelivery
+from bot.scheduler import platform_of
 from storage.engine import is_sqlite, make_engine
 from storage.models import (
     AwayPeriod,
@@ -47,7 +48,7 @@ from storage.models import (
     SkipDate,
     StudyGroup,
 )
-from storage.statements import table
+from storage.statements import delivery_values, table
 
 log = logging.getLogger(__name__)
 
@@ -271,9 +272,7 @@ class SqlLedgerTx:
         statement = dialect.insert(D).on_conflict_do_nothing(
             index_elements=["schedule_id", "occurrence_key"]
         )
-        values = [
-            {**vars(r), "next_attempt_at": r.due_at, "attempts": 0, "created_at": now} for r in rows
-        ]
+        values = [delivery_values(r, now) for r in rows]
         for start in range(0, len(values), CHUNK):
             self.c.execute(statement, values[start : start + CHUNK])
 
@@ -305,15 +304,13 @@ class SqlLedgerTx:
 
     def _claimed(self, row: Any, community_key: str, lease_until: datetime) -> Claimed:
         fields = {k: v for k, v in row._mapping.items() if k not in ("member_id", "recipients")}
-        claimed = Claimed(**fields, community_key=community_key, lease_until=lease_until)
-        extra: dict[str, Any] = {}
         if row.kind == "checkin":
-            extra = self._checkin_recipient(row)
+            fields.update(self._checkin_recipient(row))
         elif row.kind == "meeting":
-            extra = self._meeting_audience(row)
+            fields.update(self._meeting_audience(row))
         elif row.recipients:
-            extra = {"recipients": tuple(row.recipients.split(","))}
-        return Claimed(**{**vars(claimed), **extra})
+            fields["recipients"] = tuple(row.recipients.split(","))
+        return Claimed(**fields, community_key=community_key, lease_until=lease_until)
 
     def _checkin_recipient(self, row: Any) -> dict[str, Any]:
         day = _day(row.occurrence_key)
@@ -430,7 +427,7 @@ class SqlLedgerTx:
                 NewDelivery(
                     community_id=c.community_id,
                     schedule_id=c.schedule_id,
-                    platform=c.community_key.partition(":")[0],
+                    platform=platform_of(c.community_key),
                     occurrence_key=f"{c.occurrence_key}/report",
                     kind="report",
                     due_at=now,

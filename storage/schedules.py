@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from bot.ports import NewDelivery
 from storage.models import Community, Delivery, Member, Schedule, SkipDate, StudyGroup
-from storage.statements import MAX_ID, table
+from storage.statements import MAX_ID, delivery_values, table
 
 S, D, SK, M, CM, G = (
     table(m) for m in (Schedule, Delivery, SkipDate, Member, Community, StudyGroup)
@@ -63,9 +63,7 @@ class ScheduleQueries:
 
     def add_delivery(self, row: NewDelivery, now: datetime) -> None:
         self.session.flush()
-        self.session.execute(
-            D.insert().values(**vars(row), next_attempt_at=row.due_at, attempts=0, created_at=now)
-        )
+        self.session.execute(D.insert().values(**delivery_values(row, now)))
 
     def problems(self, schedule_ids: list[int]) -> dict[int, tuple[str, str, str | None]]:
         """Each schedule's newest failed or expired delivery: (status, slot, error)."""

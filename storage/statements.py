@@ -6,6 +6,7 @@ indexed queries (cProfile on bench/core.py), so each is built at import and reus
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     update,
 )
 
+from bot.ports import NewDelivery
 from storage.models import (
     AwayPeriod,
     CheckIn,
@@ -34,6 +36,11 @@ from storage.models import (
 )
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys on PostgreSQL
+
+
+def delivery_values(row: NewDelivery, now: datetime) -> dict[str, Any]:
+    """A new outbox row: due now or at its slot, never tried."""
+    return {**vars(row), "next_attempt_at": row.due_at, "attempts": 0, "created_at": now}
 
 
 def table(model: Any) -> Table:

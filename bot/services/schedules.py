@@ -34,8 +34,7 @@ def _channel(ctx: Context, channel: str) -> str:
 
 
 def pack_prompts(ctx: Context, pack: str) -> Sequence[str]:
-    builtin = ctx.library.get(pack)
-    return builtin.prompts if builtin else ctx.store.custom_prompts(ctx.community_id, pack)
+    return ctx.library.prompts(pack, lambda: ctx.store.custom_prompts(ctx.community_id, pack))
 
 
 def _when(ctx: Context, s: ScheduleRecord) -> str:
