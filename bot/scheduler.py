@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -36,6 +36,7 @@ from bot.types import Button, Post
 
 log = logging.getLogger(__name__)
 
+STEP_LIMIT = 100_000  # due times one step_through may walk
 CATCH_UP_LIMIT = 400  # fires replayed (as expired rows) for one schedule in one pass
 ANSWER_HINT = "Answer with /reflect <your thoughts> here; add --private or --anonymous."
 
@@ -369,6 +370,25 @@ class Scheduler:
             return await self.deliver(messenger, workers=workers, feeding=dispatching)
         finally:
             await dispatching  # its error, if any, is this pass's
+
+    def step_through(
+        self, target: datetime, messenger: Messenger, move: Callable[[datetime], None]
+    ) -> None:
+        """For synchronous drivers with a clock they move (the console, tests): fire
+        everything due up to ``target`` in order, moving the clock to each due time first,
+        so each post goes out at its own time. Stops early if a pass makes no progress."""
+        stuck = None
+        for _ in range(STEP_LIMIT):
+            now, due = self.clock.now(), self.next_due()
+            if due is None or due > target or (due, now) == stuck:
+                break  # nothing (more) due; or a pass made no progress (it logged why)
+            stuck = (due, now)
+            if due > now:
+                move(due)
+            asyncio.run(self.run_due(messenger, workers=1))
+        if target > self.clock.now():
+            move(target)
+        asyncio.run(self.run_due(messenger, workers=1))
 
     def next_due(self) -> datetime | None:
         """The next instant anything becomes due for this platform (a fire or a retry)."""

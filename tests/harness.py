@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,17 +51,7 @@ class Harness:
         """Run the scheduler through every due time up to ``until`` (default: now), in
         order, as the console does; returns what was sent, with when."""
         start = len(self.outbox.sent)
-        target = until or self.clock.now()
-        stuck = None
-        for _ in range(100_000):
-            due = self.scheduler.next_due()
-            if due is None or due > target or (due, self.clock.now()) == stuck:
-                break  # nothing (more) due; or a pass made no progress (it logged why)
-            stuck = (due, self.clock.now())
-            self.clock.set(max(due, self.clock.now()))
-            asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
-        self.clock.set(max(target, self.clock.now()))
-        asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+        self.scheduler.step_through(until or self.clock.now(), self.outbox, self.clock.set)
         return self.outbox.sent[start:]
 
     def walk(self, **delta: float) -> list[tuple[datetime, Post]]:

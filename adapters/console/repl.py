@@ -6,7 +6,6 @@ with ``:`` drive the console itself (who you are, which channel, what time it is
 
 from __future__ import annotations
 
-import asyncio
 import re
 import sys
 from collections.abc import Iterable
@@ -45,9 +44,6 @@ def check_user(name: str) -> None:
     """Console members are single words (and so never look like a forgotten tombstone)."""
     if not USER.fullmatch(name):
         raise UserError("Use a single word for a member, like ana or sam.lee.")
-
-
-PUMP_LIMIT = 100_000
 
 
 @dataclass
@@ -89,19 +85,7 @@ class Session:
         if self.scheduler is None:
             return
         assert self.outbox is not None
-        target = until or self.clock.now()
-        stuck = None
-        for _ in range(PUMP_LIMIT):
-            due = self.scheduler.next_due()
-            if due is None or due > target or (due, self.clock.now()) == stuck:
-                break  # nothing (more) due; or a pass made no progress (it logged why)
-            stuck = (due, self.clock.now())
-            if due > self.clock.now():
-                self.clock.set(due)
-            asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
-        if target > self.clock.now():
-            self.clock.set(target)
-        asyncio.run(self.scheduler.run_due(self.outbox, workers=1))
+        self.scheduler.step_through(until or self.clock.now(), self.outbox, self.clock.set)
 
     def move_clock(self, target: datetime) -> None:
         """``:time`` and ``:advance``: forward fires what falls due on the way."""

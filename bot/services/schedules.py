@@ -37,10 +37,6 @@ def pack_prompts(ctx: Context, pack: str) -> Sequence[str]:
     return ctx.library.prompts(pack, lambda: ctx.store.custom_prompts(ctx.community_id, pack))
 
 
-def _when(ctx: Context, s: ScheduleRecord) -> str:
-    return timetable.upcoming(s, ctx.now)
-
-
 def schedule(
     ctx: Context,
     *,
@@ -113,7 +109,7 @@ def list_schedules(ctx: Context) -> Reply:
     names = ctx.store.group_names([s.group_id for s in meetings if s.group_id is not None])
     for s in meetings:
         name = names.get(s.group_id or 0, "a group")
-        items.append(f"Meeting: {name} {timetable.describe(s)}; {_when(ctx, s)}")
+        items.append(f"Meeting: {name} {timetable.describe(s)}; {timetable.upcoming(s, ctx.now)}")
     if ctx.community.checkin_reminder:
         zones_used = sorted({s.timezone for s in every if s.kind == "checkin"})
         items.append(
@@ -138,7 +134,8 @@ def _prompt_line(
     size = len(pack_prompts(ctx, s.pack)) or 1
     done, position = divmod(s.prompt_index, size)
     rotation = f"prompt {position + 1} of {size}" + (f", round {done + 1}" if done else "")
-    line = f"#{s.id} #{s.channel} {timetable.describe(s)}, {s.pack} ({rotation}); {_when(ctx, s)}"
+    when = timetable.upcoming(s, ctx.now)
+    line = f"#{s.id} #{s.channel} {timetable.describe(s)}, {s.pack} ({rotation}); {when}"
     if problem:
         status, key, error = problem
         what = "failed" if status == "failed" else "was missed (posted too late to send)"
@@ -171,7 +168,9 @@ def resume(ctx: Context, *, id: int) -> Reply:
         raise UserError(f"#{s.id} is not paused.")
     s.paused = False
     s.next_fire_at = timetable.first_fire(s, ctx.now)  # from now on: no backfill
-    return Reply(f"Resumed #{s.id} (missed times are not posted); {_when(ctx, s)}.")
+    return Reply(
+        f"Resumed #{s.id} (missed times are not posted); {timetable.upcoming(s, ctx.now)}."
+    )
 
 
 def remove(ctx: Context, *, id: int) -> Reply:
