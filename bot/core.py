@@ -29,8 +29,10 @@ from bot.services import (
     prompts,
     reflections,
     schedules,
+    suggestions,
     tutoring,
 )
+from bot.services.suggestions import Suggestion
 from bot.text import clean_name, neutralise_outcome
 from bot.types import Invocation, Outcome, Reply
 
@@ -120,6 +122,27 @@ class Core:
     async def handle_async(self, invocation: Invocation) -> Outcome:
         """For adapters on an event loop: the command runs in a worker thread."""
         return await asyncio.to_thread(self.handle, invocation)
+
+    def suggest(self, community: str, actor_id: str, kind: str, typed: str) -> list[Suggestion]:
+        """Choices for an option being typed (``Option.autocomplete`` names the kind).
+
+        A read; never raises, because a failed suggestion must not break typing."""
+        try:
+            if kind == "timezone":
+                return suggestions.zones_for(typed)
+            with self.uow.begin(write=False) as store:
+                found, member = store.community_and_member(community, actor_id)
+                community_id = found.id if found is not None else None
+                if kind == "pack":
+                    own = store if community_id is not None else None
+                    return suggestions.packs_for(typed, self.library, own, community_id or 0)
+                if community_id is None:
+                    return []
+                member_id = member.id if member is not None else None
+                return suggestions.suggest(store, community_id, member_id, kind, typed)
+        except Exception:
+            log.exception("suggestions of %s failed in %s", kind, community)
+            return []
 
     def handle(self, invocation: Invocation) -> Outcome:
         """Run one command. Never raises; the store is unchanged unless it succeeded."""

@@ -25,6 +25,11 @@ def _zone_names() -> dict[str, str]:
     }
 
 
+def zone_names() -> list[str]:
+    """Every canonical zone name this bot accepts."""
+    return list(_zone_names().values())
+
+
 def parse_zone(name: str) -> str:
     """The canonical IANA name for ``name`` (any case), or a UserError with a suggestion."""
     cleaned = name.strip().replace(" ", "_")

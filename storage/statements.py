@@ -126,6 +126,17 @@ REQUESTS_INVOLVING = (
     .order_by(R.c.created_at, R.c.id)
 )
 
+_TOPIC_USES = union_all(
+    select(OF.c.topic_key, OF.c.topic).where(OF.c.community_id == bindparam("community_id")),
+    select(R.c.topic_key, R.c.topic).where(_OPEN),
+).subquery()
+TOPICS = (  # offered or asked about, most used first
+    select(func.min(_TOPIC_USES.c.topic))
+    .group_by(_TOPIC_USES.c.topic_key)
+    .order_by(func.count().desc(), _TOPIC_USES.c.topic_key)
+    .limit(bindparam("limit"))
+)
+
 STREAK_HISTORY = union_all(
     select(literal(0), C.c.local_date, C.c.local_date).where(
         C.c.member_id == bindparam("member_id")

@@ -393,6 +393,11 @@ class SqlStore(ScheduleQueries):
     def remove_offer(self, member_id: int, topic_key: str) -> bool:
         return self._delete(TutorOffer, member_id=member_id, topic_key=topic_key)
 
+    def topics(self, community_id: int, *, limit: int) -> list[str]:
+        """Topics offered or asked about in open requests, the most used first."""
+        rows = self._rows(q.TOPICS, {"community_id": community_id, "limit": limit})
+        return [row[0] for row in rows]
+
     def offers_for_topics(self, community_id: int, topic_keys: Sequence[str]) -> list[TopicOffer]:
         """Offers whose topic is one of ``topic_keys``, with the tutor's name."""
         if not topic_keys:
