@@ -604,6 +604,18 @@ COMMANDS: tuple[Command, ...] = (
     ),
 )
 
+# What each top-level name is for, where a platform shows it above its subcommands
+# (Discord's command picker, the Slack manifest).
+SECTIONS: dict[str, str] = {
+    "group": "Study groups: create, join, meet",
+    "checkin": "Check in: how you feel, what moved, what blocks you",
+    "tutor": "Peer tutoring: ask for help, offer it, thank your helper",
+    "reflect": "Reflections: answer prompts, see your own",
+    "prompts": "Scheduled reflection prompts and prompt packs",
+    "me": "Your groups, streak, time zone, away time and data",
+    "cohort": "This community's settings, stats and help",
+}
+
 BY_PATH: dict[tuple[str, ...], Command] = {c.path: c for c in COMMANDS}
 TOP_LEVEL: tuple[str, ...] = tuple(dict.fromkeys(c.path[0] for c in COMMANDS))
 

@@ -9,6 +9,7 @@ from bot import zones
 from bot.errors import UserError
 from bot.packs import PromptLibrary
 from bot.ports import CommunityRecord, MemberRecord, Store
+from bot.text import clean_name
 from bot.types import Invocation, MemberRef, Post
 
 
@@ -62,6 +63,9 @@ class Context:
         found = None
         if ref.id is not None:
             found = self.store.member_by_platform_id(self.community_id, ref.id)
+            if found is None and ref.verified:
+                name = clean_name(ref.name)[:80] or ref.id
+                return self.store.add_member(self.community_id, ref.id, name, self.now)
         else:
             matches = self.store.members_by_name(self.community_id, ref.name.casefold())
             if len(matches) > 1:

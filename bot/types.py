@@ -25,10 +25,15 @@ class Actor:
 
 @dataclass(frozen=True)
 class MemberRef:
-    """A member named in an argument: a platform id when the platform resolved one."""
+    """A member named in an argument: a platform id when the platform resolved one.
+
+    ``verified``: the platform itself picked the member (Discord's user option), so the id is
+    a real member of the community even if they never used Cohort; a typed mention is not.
+    """
 
     id: str | None
     name: str
+    verified: bool = False
 
 
 @dataclass(frozen=True)
