@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.run(args, settings))
-    except SchemaOutOfDate as error:
+    except (SchemaOutOfDate, _Unavailable) as error:
         print(f"cohort: {error}", file=sys.stderr)
         return 2
 
@@ -46,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--db", help="SQLite file or database URL (default: ./cohort.db)")
     console.add_argument("--script", type=Path, help="run the lines of FILE, then exit")
     console.set_defaults(run=_console)
+    _discord_parser(sub)
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     up = db_sub.add_parser("upgrade", help="apply migrations up to the newest")
@@ -55,6 +57,113 @@ def _parser() -> argparse.ArgumentParser:
     cur.add_argument("--db", help="SQLite file or database URL")
     cur.set_defaults(run=_db_current)
     return parser
+
+
+def _shard_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("give shard ids as numbers, e.g. 0,1") from None
+    if not ids or min(ids) < 0:
+        raise argparse.ArgumentTypeError("give shard ids as numbers from 0, e.g. 0,1")
+    return ids
+
+
+def _discord_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bot = sub.add_parser("discord", help="run Cohort on Discord (token from COHORT_DISCORD_TOKEN)")
+    bot.add_argument("--db", help="SQLite file or database URL (default: [storage] url)")
+    bot.add_argument("--shard-ids", type=_shard_ids, help="this process's shards, e.g. 0,1")
+    bot.add_argument("--shard-count", type=int, help="shards across all processes")
+    bot.set_defaults(run=_discord_run)
+    actions = bot.add_subparsers(metavar="ACTION")
+    sync = actions.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", help="register in one server only (shows at once)")
+    sync.set_defaults(run=_discord_sync)
+    invite = actions.add_parser("invite-url", help="print the link that adds the bot")
+    invite.set_defaults(run=_discord_invite)
+
+
+def _discord_app() -> object:
+    try:
+        from adapters.discord import app
+    except ImportError as error:
+        raise _Unavailable(
+            f"The Discord adapter needs discord.py ({error.name} is missing). "
+            "Install it with: pip install '.[discord]'"
+        ) from None
+    return app
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _discord_run(args: argparse.Namespace, settings: config.Settings) -> int:
+    import asyncio
+
+    app: Any = _discord_app()
+    if args.shard_ids is not None and args.shard_count is None:
+        print("cohort: --shard-ids needs --shard-count", file=sys.stderr)
+        return 2
+    if args.shard_count is not None and args.shard_count < 1:
+        print("cohort: --shard-count must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        app.token(settings)
+        core = bootstrap(
+            config.database_url(args.db, settings),
+            synchronous=settings.storage_sqlite_synchronous,
+            auto_migrate=settings.storage_auto_migrate,
+        )
+        scheduler = scheduler_for(
+            core, platform="discord", settings=config.scheduler_settings(settings)
+        )
+        app.point_at(settings)
+        bot = app.client(
+            core,
+            scheduler=scheduler,
+            settings=settings,
+            shard_ids=args.shard_ids,
+            shard_count=args.shard_count,
+        )
+        asyncio.run(app.run(bot, settings))
+    except app.DiscordSetupError as error:
+        print(f"cohort: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _discord_sync(args: argparse.Namespace, settings: config.Settings) -> int:
+    import asyncio
+
+    app: Any = _discord_app()
+    if args.guild is not None and not args.guild.isdigit():
+        print("cohort: --guild takes the server's numeric id", file=sys.stderr)
+        return 2
+    try:
+        app.point_at(settings)
+        done = asyncio.run(app.sync(settings, guild_id=args.guild))
+    except app.DiscordSetupError as error:
+        print(f"cohort: {error}", file=sys.stderr)
+        return 2
+    where = f"in server {args.guild}" if args.guild else "globally (may take up to an hour)"
+    print(f"Registered {len(done)} commands {where}: {', '.join(c['name'] for c in done)}.")
+    return 0
+
+
+def _discord_invite(args: argparse.Namespace, settings: config.Settings) -> int:
+    import asyncio
+
+    app: Any = _discord_app()
+    try:
+        app.point_at(settings)
+        print(asyncio.run(app.invite_url(settings)))
+    except app.DiscordSetupError as error:
+        print(f"cohort: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _console(args: argparse.Namespace, settings: config.Settings) -> int:

@@ -35,14 +35,21 @@ class Settings:
     scheduler_grace_minutes: int = 60
     scheduler_lease_seconds: int = 60
     scheduler_max_attempts: int = 5
+    discord_token: str = ""
+    discord_application_id: str = ""
+    discord_api_base: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+    discord_defer_after_ms: int = 1500
+    discord_group_threads: bool = True
 
 
 ALIASES = {"COHORT_DATABASE_URL": "storage_url"}
-SECTIONS = ("storage", "console", "logging", "scheduler")
+SECTIONS = ("storage", "console", "logging", "scheduler", "discord")
 LIMITS = {  # name: (lowest, highest)
     "scheduler_grace_minutes": (0, 7 * 24 * 60),
     "scheduler_lease_seconds": (5, 600),
     "scheduler_max_attempts": (1, 20),
+    "discord_defer_after_ms": (0, 2500),  # Discord's window is 3 s, network included
 }
 
 
@@ -68,7 +75,7 @@ def _from_file(file: Path) -> dict[str, Any]:
     out = {}
     for section, table in data.items():
         if section not in SECTIONS or not isinstance(table, dict):
-            continue  # other sections belong to the Discord and Slack adapters
+            continue  # other sections belong to adapters not built yet
         for key, value in table.items():
             name = f"{section}_{key}"
             if name not in known:
@@ -103,7 +110,20 @@ def _typed(base: Settings, values: dict[str, Any]) -> Settings:
     settings = replace(base, **converted)
     if settings.storage_sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError("[storage] sqlite_synchronous must be NORMAL, FULL or EXTRA.")
+    for name in ("discord_api_base", "discord_gateway_url"):
+        _url(name, getattr(settings, name))
+    if settings.discord_application_id and not settings.discord_application_id.isdigit():
+        raise ConfigError("[discord] application_id must be the application's numeric id.")
     return settings
+
+
+def _url(name: str, value: str) -> None:
+    schemes = ("http://", "https://") if name.endswith("api_base") else ("ws://", "wss://")
+    if not value.startswith(schemes) or len(value) <= len(schemes[0]) + 1:
+        section, _, key = name.partition("_")
+        raise ConfigError(
+            f"[{section}] {key} must be a URL starting with {' or '.join(schemes)}, not {value!r}."
+        )
 
 
 def _int(name: str, value: Any) -> int:

@@ -1,0 +1,389 @@
+"""The Discord bot: discord.py's client, with every interaction translated for the core.
+
+One ``on_interaction`` handles slash commands, autocomplete, button clicks and form
+submissions by their documented JSON, so the registered commands are exactly the
+catalogue (``commands.py``) and buttons keep working after a restart (their custom ids
+carry the command). The core runs in a worker thread; when it is slower than
+``defer_after`` the interaction is deferred inside Discord's 3-second window and the
+answer follows. Scheduled posts go out through ``DiscordMessenger`` with their nonce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from adapters.discord import interactions as inbound
+from adapters.discord.render import Message, embed, form, has_form, post_message, reply_message
+from adapters.runner import ScheduleRunner
+from bot import catalogue
+from bot.core import Core
+from bot.errors import UserError
+from bot.scheduler import Scheduler, SendFailed
+from bot.text import shorten
+from bot.types import Invocation, Outcome, Post, Reply, Visibility
+
+log = logging.getLogger(__name__)
+
+NONCE_MAX = 25  # Discord's limit
+THREAD_NAME_MAX = 100
+# Everything the bot does in a server: read and post in channels and threads, with embeds,
+# and open a thread per study group. Replies to commands need no permission at all.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+)
+SCOPES = ("bot", "applications.commands")
+NOT_HERE = "Cohort's commands work in a server's channels, not in direct messages."
+OTHER_SERVER = "That button belongs to another server's Cohort; nothing was changed."
+
+
+@dataclass(frozen=True)
+class DiscordOptions:
+    """How the bot behaves on Discord; ``[discord]`` in the config sets them."""
+
+    defer_after: float = 1.5  # seconds of core work before the interaction is deferred
+    group_threads: bool = True  # open a thread for each study group created in a channel
+    tick_seconds: float = 15.0
+
+
+def intents() -> discord.Intents:
+    """Only guild events (names and channels); interactions need no intent at all."""
+    return discord.Intents(guilds=True)
+
+
+class CohortMixin:
+    """What the Cohort bot adds to a discord.py client (sharded or not)."""
+
+    core: Core
+    options: DiscordOptions
+    scheduler: Scheduler | None
+    runner: ScheduleRunner | None
+
+    def _cohort(self, core: Core, scheduler: Scheduler | None, options: DiscordOptions) -> None:
+        self.core, self.scheduler, self.options = core, scheduler, options
+        self.runner = None
+        self.messenger = DiscordMessenger(self)  # type: ignore[arg-type]
+
+    async def setup_hook(self) -> None:
+        """Inside the running loop, before the gateway: start the scheduled posts."""
+        if self.scheduler is not None:
+            self.runner = ScheduleRunner(
+                self.scheduler, self.messenger, tick_seconds=self.options.tick_seconds
+            )
+            self.runner.start()
+
+    async def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+            self.runner = None
+        await super().close()  # type: ignore[misc]
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        try:
+            await self._route(interaction)
+        except Exception:
+            log.exception("interaction %s failed", interaction.id)
+            if not interaction.response.is_done():
+                sorry = Reply("Sorry, something went wrong on my side. Please try again.")
+                await self._send(interaction, Outcome(sorry))
+
+    async def _route(self, interaction: discord.Interaction) -> None:
+        kind = interaction.type
+        if kind is discord.InteractionType.autocomplete:
+            await self._autocomplete(interaction)
+        elif kind is discord.InteractionType.application_command:
+            await self._slash(interaction)
+        elif kind is discord.InteractionType.component:
+            await self._clicked(interaction)
+        elif kind is discord.InteractionType.modal_submit:
+            await self._submitted(interaction)
+
+    # -- slash commands ----------------------------------------------------------------
+    async def _slash(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        path, options = inbound.command_path(data)
+        command = catalogue.find(path)
+        if interaction.guild_id is None or command is None:
+            await self._refuse(interaction, NOT_HERE if command else "I don't know that command.")
+            return
+        kinds = {o.key: o.kind for o in command.options}
+        args = inbound.arguments(options, data.get("resolved") or {}, kinds)
+        guild = str(interaction.guild_id)
+        missing = [o for o in command.options if o.required and args.get(o.key) in (None, "")]
+        if has_form(path) and missing:
+            await self._open_form(interaction, guild, command, args)
+            return
+        await self.run(interaction, inbound.invocation(interaction, guild, path, args))
+
+    async def _open_form(
+        self,
+        interaction: discord.Interaction,
+        guild: str,
+        command: catalogue.Command,
+        args: dict[str, Any],
+    ) -> None:
+        """A modal for the command; switches given (``--private``) ride in its id."""
+        flags = [o for o in command.options if o.kind is catalogue.Kind.FLAG and args.get(o.key)]
+        switches = [f"--{o.name}" for o in flags]
+        text = " ".join(["/" + command.name, *switches])
+        modal = form(command, inbound.custom_id(guild, text, form=True), args)
+        await interaction.response.send_modal(modal)
+
+    # -- buttons and forms -------------------------------------------------------------
+    def _target(self, interaction: discord.Interaction) -> inbound.Target | None:
+        value = str((interaction.data or {}).get("custom_id", ""))
+        return inbound.parse_custom_id(value)
+
+    async def _clicked(self, interaction: discord.Interaction) -> None:
+        target = self._target(interaction)
+        if target is None or target.form:
+            return  # not ours: discord.py's own views, if any, answer it
+        if not await self._same_server(interaction, target):
+            return
+        try:
+            parsed = self.core.parse(target.command, **self._where(interaction, target))
+        except UserError as error:
+            await self._refuse(interaction, error.message)
+            return
+        command = catalogue.find(parsed.path)
+        if command is not None and has_form(parsed.path):
+            await self._open_form(interaction, target.guild_id, command, parsed.args)
+            return
+        await self.run(interaction, parsed)
+
+    async def _submitted(self, interaction: discord.Interaction) -> None:
+        target = self._target(interaction)
+        if target is None or not target.form:
+            return
+        if not await self._same_server(interaction, target):
+            return
+        try:
+            parsed = self.core.parse(target.command, **self._where(interaction, target))
+        except UserError as error:
+            await self._refuse(interaction, error.message)
+            return
+        fields = inbound.form_values(list((interaction.data or {}).get("components") or []))
+        filled = {k: v for k, v in fields.items() if v.strip()}
+        args = {**parsed.args, **filled}
+        await self.run(interaction, replace(parsed, args=args))
+
+    async def _same_server(self, interaction: discord.Interaction, target: inbound.Target) -> bool:
+        if interaction.guild_id is not None and str(interaction.guild_id) != target.guild_id:
+            await self._refuse(interaction, OTHER_SERVER)
+            return False
+        return True
+
+    def _where(self, interaction: discord.Interaction, target: inbound.Target) -> dict[str, Any]:
+        made = inbound.invocation(interaction, target.guild_id, (), {})
+        return {
+            "community": made.community,
+            "channel": made.channel,
+            "actor": made.actor,
+            "id": made.id,
+            "community_name": made.community_name,
+        }
+
+    # -- autocomplete ------------------------------------------------------------------
+    async def _autocomplete(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        path, options = inbound.command_path(data)
+        command = catalogue.find(path)
+        typing = inbound.focused(options)
+        spec = command.option(typing["name"]) if command and typing else None
+        if spec is None or spec.autocomplete is None or interaction.guild_id is None:
+            await interaction.response.autocomplete([])
+            return
+        found = await asyncio.to_thread(
+            self.core.suggest,
+            inbound.community_key(interaction.guild_id),
+            str(interaction.user.id),
+            spec.autocomplete,
+            str((typing or {}).get("value") or ""),
+        )
+        numeric = spec.kind is catalogue.Kind.INTEGER
+        choices: list[app_commands.Choice[Any]] = [
+            app_commands.Choice(name=s.label, value=int(s.value) if numeric else str(s.value))
+            for s in found
+        ]
+        await interaction.response.autocomplete(choices)
+
+    # -- running the core --------------------------------------------------------------
+    async def run(self, interaction: discord.Interaction, invocation: Invocation) -> None:
+        """The core's answer, within the 3-second window or deferred, then its posts."""
+        work = asyncio.ensure_future(self.core.handle_async(invocation))
+        done, _ = await asyncio.wait({work}, timeout=self.options.defer_after)
+        if work in done:
+            message = await self._send(interaction, work.result())
+        else:
+            public = _likely_public(invocation)
+            await interaction.response.defer(ephemeral=not public, thinking=True)
+            message = await self._follow_up(interaction, await work, deferred_public=public)
+        outcome = work.result()
+        for post in outcome.posts:
+            await self.messenger.deliver(post)
+        if message is not None and not outcome.reply.is_error:
+            await self._group_thread(invocation, outcome.reply, message)
+
+    async def _send(self, interaction: discord.Interaction, outcome: Outcome) -> Any:
+        rendered = reply_message(outcome.reply, _guild_of(interaction))
+        answer = await interaction.response.send_message(**rendered.send_kwargs())
+        resource = getattr(answer, "resource", None)
+        return resource if isinstance(resource, discord.Message) else None
+
+    async def _follow_up(
+        self, interaction: discord.Interaction, outcome: Outcome, *, deferred_public: bool
+    ) -> Any:
+        rendered = reply_message(outcome.reply, _guild_of(interaction))
+        if rendered.ephemeral != deferred_public:
+            return await interaction.edit_original_response(**rendered.edit_kwargs())
+        if deferred_public:  # a private answer to a public "thinking…"
+            await interaction.delete_original_response()
+            return await interaction.followup.send(**rendered.send_kwargs(), wait=True)
+        done = Message(embed=embed(text="Done: posted in the channel.", title=None, colour="ok"))
+        await interaction.edit_original_response(**done.edit_kwargs())
+        return await interaction.followup.send(**rendered.send_kwargs(), wait=True)
+
+    async def _refuse(self, interaction: discord.Interaction, text: str) -> None:
+        await self._send(interaction, Outcome(Reply(text, is_error=True)))
+
+    async def _group_thread(self, invocation: Invocation, reply: Reply, message: Any) -> None:
+        """A thread under the announcement of a new, listed study group."""
+        if invocation.path != ("group", "create") or reply.visibility is not Visibility.CHANNEL:
+            return
+        if not self.options.group_threads or not isinstance(message, discord.Message):
+            return
+        name = shorten(" ".join(str(invocation.args.get("name") or "").split()), THREAD_NAME_MAX)
+        try:
+            thread = await message.create_thread(name=name or "Study group")
+            welcome = embed(
+                text=(
+                    f"This is {name}'s thread. Run /group meet here and the meeting "
+                    "reminders come to this thread."
+                ),
+                title=None,
+                colour="ok",
+            )
+            await thread.send(embed=welcome, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as error:
+            log.warning("could not open a thread for %s: %s", name, error)
+
+
+class CohortClient(CohortMixin, discord.Client):
+    """One process, one gateway connection."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        scheduler: Scheduler | None = None,
+        options: DiscordOptions | None = None,
+        **client_options: Any,
+    ) -> None:
+        super().__init__(intents=intents(), **client_options)
+        self._cohort(core, scheduler, options or DiscordOptions())
+
+
+class ShardedCohortClient(CohortMixin, discord.AutoShardedClient):
+    """``shard_ids`` of ``shard_count``: several processes share one bot on PostgreSQL."""
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        scheduler: Scheduler | None = None,
+        options: DiscordOptions | None = None,
+        **client_options: Any,
+    ) -> None:
+        super().__init__(intents=intents(), **client_options)
+        self._cohort(core, scheduler, options or DiscordOptions())
+
+
+def _guild_of(interaction: discord.Interaction) -> str:
+    if interaction.guild_id is not None:
+        return str(interaction.guild_id)
+    target = inbound.parse_custom_id(str((interaction.data or {}).get("custom_id", "")))
+    return target.guild_id if target else "0"
+
+
+def _likely_public(invocation: Invocation) -> bool:
+    """Whether the answer will probably be seen by the channel (decides how to defer)."""
+    shared = invocation.path in (("group", "create"), ("reflect",))
+    return shared and not invocation.args.get("private")
+
+
+def nonce_for(nonce: str, recipient: str | None = None) -> str:
+    """The post's nonce in a channel; one per recipient for direct messages."""
+    if recipient is None and len(nonce) <= NONCE_MAX:
+        return nonce
+    digest = hashlib.blake2b(f"{nonce}:{recipient}".encode(), digest_size=12).hexdigest()
+    return "d" + digest[: NONCE_MAX - 1]
+
+
+class DiscordMessenger:
+    """Sends the core's posts: to a channel by id, or as direct messages to members."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    async def deliver(self, post: Post) -> None:
+        """A post that came with a command's answer: failures are logged, not retried."""
+        try:
+            await self.send(post)
+        except SendFailed as failure:
+            log.warning("post (%s) to %s not sent: %s", post.kind, post.community, failure)
+
+    async def send(self, post: Post) -> str | None:
+        """Raises ``SendFailed``; ``permanent`` when Discord refused (retrying cannot help)."""
+        rendered = post_message(post, inbound.guild_of(post.community))
+        try:
+            sent: str | None = None
+            if post.channel:
+                sent = await self._to_channel(post, rendered)
+            if post.to_members:
+                sent = await self._to_members(post, rendered) or sent
+            return sent
+        except discord.Forbidden as error:
+            raise SendFailed(f"Discord refused: {error.text or error}", permanent=True) from None
+        except discord.NotFound as error:
+            raise SendFailed(f"not found on Discord: {error.text}", permanent=True) from None
+        except discord.HTTPException as error:
+            raise SendFailed(f"Discord answered {error.status}: {error.text}") from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise SendFailed(f"could not reach Discord: {error!r}") from None
+
+    async def _to_channel(self, post: Post, rendered: Message) -> str:
+        if not post.channel or not post.channel.isdigit():
+            raise SendFailed(f"'{post.channel}' is not a Discord channel id", permanent=True)
+        channel = self.client.get_partial_messageable(int(post.channel))
+        extra = {"nonce": nonce_for(post.nonce)} if post.nonce else {}
+        message = await channel.send(**rendered.channel_kwargs(), **extra)
+        return str(message.id)
+
+    async def _to_members(self, post: Post, rendered: Message) -> str | None:
+        """Each member in turn; one who refuses direct messages does not stop the rest."""
+        sent, refused = None, 0
+        for member in post.to_members:
+            if not member.isdigit():
+                refused += 1
+                continue
+            extra = {"nonce": nonce_for(post.nonce, member)} if post.nonce else {}
+            try:
+                dm = await self.client.create_dm(discord.Object(id=int(member)))
+                sent = str((await dm.send(**rendered.channel_kwargs(), **extra)).id)
+            except (discord.Forbidden, discord.NotFound) as error:
+                refused += 1
+                log.info("member %s takes no direct messages: %s", member, error)
+        if refused and refused == len(post.to_members):
+            raise SendFailed("no member could be sent a direct message", permanent=True)
+        return sent
