@@ -31,6 +31,7 @@ class ScheduleRunner:
         self._lock = asyncio.Lock()
         self._timer: AsyncIOScheduler | None = None
         self.passes = 0
+        self._closing = False
 
     def start(self) -> None:
         """Start ticking; call from inside the running event loop."""
@@ -50,6 +51,8 @@ class ScheduleRunner:
 
     async def run_once(self) -> int:
         """One pass (dispatch and send); then set the alarm for the next due time."""
+        if self._closing:
+            return 0
         async with self._lock:
             try:
                 sent = await self.scheduler.run_due(self.messenger)
@@ -80,3 +83,14 @@ class ScheduleRunner:
         if self._timer is not None:
             self._timer.shutdown(wait=False)
             self._timer = None
+
+    async def aclose(self, timeout: float = 10.0) -> None:
+        """Let a pass in flight finish its sends and marks, then stop ticking, so a shutdown
+        leaves no lease to wait out. (APScheduler's shutdown cancels a running job.)"""
+        self._closing = True
+        try:
+            await asyncio.wait_for(self._lock.acquire(), timeout)
+            self._lock.release()
+        except TimeoutError:
+            log.warning("a scheduler pass was still running after %.0f s at shutdown", timeout)
+        self.stop()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from typing import Any
 
 import aiohttp
@@ -137,7 +140,11 @@ REFUSED = "Discord refused the bot token. Copy it again from the Bot page."
 
 
 async def run(bot: discord.Client, settings: config.Settings) -> None:
-    """Connect and serve until stopped; discord.py reconnects and resumes by itself."""
+    """Connect and serve until stopped (SIGTERM closes cleanly, as a container stop sends);
+    discord.py reconnects and resumes by itself."""
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+        loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
     try:
         await _login(bot, token(settings))
         await bot.connect(reconnect=True)

@@ -85,8 +85,8 @@ class CohortMixin:
 
     async def close(self) -> None:
         if self.runner is not None:
-            self.runner.stop()
-            self.runner = None
+            runner, self.runner = self.runner, None
+            await runner.aclose()  # before the HTTP session it sends through goes
         await super().close()  # type: ignore[misc]
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
