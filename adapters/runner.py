@@ -54,6 +54,8 @@ class ScheduleRunner:
         if self._closing:
             return 0
         async with self._lock:
+            if self._closing:  # queued behind the pass that shutdown waited for
+                return 0
             try:
                 sent = await self.scheduler.run_due(self.messenger)
                 wake = await asyncio.to_thread(self.scheduler.next_due)

@@ -123,10 +123,13 @@ class Core:
         """For adapters on an event loop: the command runs in a worker thread."""
         return await asyncio.to_thread(self.handle, invocation)
 
-    def suggest(self, community: str, actor_id: str, kind: str, typed: str) -> list[Suggestion]:
+    def suggest(
+        self, community: str, actor_id: str, kind: str, typed: str, *, admin: bool = False
+    ) -> list[Suggestion]:
         """Choices for an option being typed (``Option.autocomplete`` names the kind).
 
-        A read; never raises, because a failed suggestion must not break typing."""
+        A read; never raises, because a failed suggestion must not break typing. Schedules
+        are offered to organisers only (``admin``: the platform's admin flag)."""
         try:
             if kind == "timezone":
                 return suggestions.zones_for(typed)
@@ -137,6 +140,9 @@ class Core:
                     own = store if community_id is not None else None
                     return suggestions.packs_for(typed, self.library, own, community_id or 0)
                 if community_id is None:
+                    return []
+                organiser = admin or (member is not None and member.is_organiser)
+                if kind == "schedule" and not organiser:
                     return []
                 member_id = member.id if member is not None else None
                 return suggestions.suggest(store, community_id, member_id, kind, typed)

@@ -235,6 +235,25 @@ def modal_submit(
     return _interaction(5, {"custom_id": custom_id, "components": rows}, where)
 
 
+def too_big(body: JSON) -> str | None:
+    """Discord's limits on a created message, or None when it fits."""
+    embeds = body.get("embeds") or []
+    size = sum(
+        len(e.get("title") or "")
+        + len(e.get("description") or "")
+        + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields") or [])
+        for e in embeds
+    )
+    users = (body.get("allowed_mentions") or {}).get("users") or []
+    if len(body.get("content") or "") > 2000:
+        return "content is longer than 2000 characters"
+    if len(users) > 100:
+        return "allowed_mentions.users has more than 100 ids"
+    if size > 6000 or len(embeds) > 10:
+        return "embeds are over 6000 characters"
+    return None
+
+
 # ---- records ---------------------------------------------------------------------------------
 
 
@@ -317,6 +336,8 @@ class DiscordStandIn:
         guilds = [STUDY_HALL] if guilds is None else guilds
         self.guilds = {str(g["id"]): self._normal_guild(g) for g in guilds}
         self.users: dict[str, JSON] = {ACTOR["id"]: ACTOR, bot_user_id: self.bot_user}
+        self.departed: set[str] = set()  # user ids no longer in any guild
+        self.refused: list[Recorded] = []  # messages over Discord's limits (answered 400)
         self.requests: list[Recorded] = []
         self.unknown: list[Recorded] = []  # unknown routes or resources (answered 404)
         self.commands: dict[str | None, list[JSON]] = {}
@@ -370,6 +391,7 @@ class DiscordStandIn:
         r.add_get(f"{API}/users/{{uid}}", self._get_user)
         r.add_get(f"{API}/oauth2/applications/@me", self._app_info)
         r.add_get(f"{API}/gateway/bot", self._gateway_bot)
+        r.add_get(f"{API}/guilds/{{gid}}/members/{{uid}}", self._get_member)
         for path in ("/applications/{app}/commands", "/applications/{app}/guilds/{gid}/commands"):
             r.add_put(API + path, self._put_commands)
             r.add_get(API + path, self._get_commands)
@@ -776,10 +798,22 @@ class DiscordStandIn:
         self.dm_channels[dm_channel_id(uid)] = uid
         return _json(self._dm_channel(uid))
 
+    async def _get_member(self, request: web.Request) -> web.Response:
+        """Everyone is a member of every guild except those in ``departed``."""
+        uid = request.match_info["uid"]
+        if request.match_info["gid"] not in self.guilds or uid in self.departed:
+            return self._not_found(request, "Unknown Member", 10007)
+        found = self.users.get(uid) or user(uid, f"user{uid[-4:]}")
+        member: JSON = {"user": found, "roles": [], "nick": None, "joined_at": JOINED_AT}
+        return _json(member | {"deaf": False, "mute": False, "flags": 0, "pending": False})
+
     async def _post_message(self, request: web.Request) -> web.Response:
         rec, cid = request[REC], request.match_info["cid"]
         if self._fail_posts:
             return _error(self._fail_posts.pop(0))
+        if problem := too_big(rec.body or {}):
+            self.refused.append(rec)
+            return _json({"message": f"Invalid Form Body: {problem}", "code": 50035}, 400)
         if self._channel(cid) is None:
             return self._not_found(request, "Unknown Channel", 10003)
         body = rec.body or {}

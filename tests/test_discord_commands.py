@@ -91,8 +91,14 @@ def test_discord_accepts_the_shape(command: dict) -> None:
         assert len(option.get("choices", [])) <= 25
         size += len(option["name"]) + len(option["description"])
         size += sum(len(c["name"]) + len(c["value"]) for c in option.get("choices", []))
-        leaves = option.get("options", []) if option["type"] == dc.SUB_COMMAND else []
-        required = [o["required"] for o in leaves]
+        for choice in option.get("choices", []):
+            assert 1 <= len(choice["name"]) <= 100 and 1 <= len(choice["value"]) <= 100
+    lists = [command["options"]] + [
+        o.get("options", []) for o in command["options"] if o["type"] == dc.SUB_COMMAND
+    ]
+    for leaves in lists:
+        plain = [o for o in leaves if o["type"] != dc.SUB_COMMAND]
+        required = [o["required"] for o in plain]
         assert required == sorted(required, reverse=True), "required options come first"
         assert len(leaves) <= 25
     assert size <= 4000

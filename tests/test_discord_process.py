@@ -169,7 +169,7 @@ def test_two_shard_processes_share_postgresql_and_post_each_prompt_once(pg_url: 
         ]
         nonces = [r.body["nonce"] for r in creates]
         assert len(nonces) == 30 and len(set(nonces)) == 30  # each sent once, by one process
-        assert background.call(_queue_empty(standin)) is True  # each command answered once
+        assert background.call(_queue_empty(standin)) is True  # nothing sent twice
     finally:
         outputs = [stop(child) for child in children]
         background.close()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import discord
 import pytest
 
 from adapters.discord import interactions as inbound
 from adapters.discord import render
-from adapters.discord.client import nonce_for
+from adapters.discord.client import failure, nonce_for
 from bot import catalogue
 from bot.catalogue import Kind
 from bot.types import Button, MemberRef, Post, Reply, Visibility
+from tests import discord_standin as ds
 
 GUILD = "290926798626357999"
 
@@ -86,7 +90,6 @@ def test_a_reply_becomes_an_embed_that_pings_nobody() -> None:
     assert message.mentions.to_dict() == {"parse": []}
     button = message.view.children[0] if message.view else None
     assert button is not None and button.custom_id == f'ck1:{GUILD}:/group join "LA"'
-    assert render.reply_message(Reply("no", visibility=Visibility.CHANNEL, is_error=True), GUILD)
 
 
 def test_errors_and_private_replies_are_ephemeral_and_exports_are_files() -> None:
@@ -119,11 +122,33 @@ def test_a_post_pings_only_the_members_it_names() -> None:
         mentions=("11", "12"),
         kind="reminder",
     )
-    message = render.post_message(post, GUILD)
+    (message,) = render.post_messages(post, GUILD)
     assert message.content == "<@11> <@12>"
     assert message.mentions.to_dict() == {"parse": [], "users": [11, 12]}
-    quiet = render.post_message(Post(community="discord:1", text="x", channel="1"), GUILD)
-    assert quiet.content is None and quiet.mentions.to_dict()["parse"] == []
+    (quiet,) = render.post_messages(Post(community="discord:1", text="x", channel="1"), GUILD)
+    assert quiet.content is None and quiet.mentions.to_dict() == {"parse": []}
+
+
+def as_json(message: render.Message) -> dict:
+    """What discord.py sends for a message, near enough for Discord's size limits."""
+    sent = message.channel_kwargs()
+    body = {"content": sent.get("content"), "allowed_mentions": sent["allowed_mentions"].to_dict()}
+    return body | {"embeds": [sent["embed"].to_dict()] if "embed" in sent else []}
+
+
+def test_a_big_groups_reminder_is_split_inside_discords_limits() -> None:
+    members = tuple(str(10**17 + i) for i in range(500))  # a full group of 500
+    post = Post(community="discord:1", text="LA meets soon", channel="1", mentions=members)
+    parts = render.post_messages(post, GUILD)
+    assert len(parts) > 1 and parts[0].embed is not None
+    assert all(ds.too_big(as_json(p)) is None for p in parts)
+    pinged = [
+        u["id"] if isinstance(u, dict) else u
+        for p in parts
+        for u in as_json(p)["allowed_mentions"]["users"]
+    ]
+    assert sorted(map(str, pinged)) == sorted(members)
+    assert " ".join(p.content or "" for p in parts).split() == [f"<@{m}>" for m in members]
 
 
 def test_forms_ask_for_the_typed_options_and_prefill_what_was_given() -> None:
@@ -150,3 +175,12 @@ def test_nonces_fit_discord_and_differ_per_direct_message() -> None:
     assert one != two and len(one) <= 25 and len(two) <= 25
     assert nonce_for("d42", "11") == one  # a retry repeats the same nonce
     assert len(nonce_for("d" + "9" * 40)) <= 25
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(400, True), (403, True), (404, True), (429, False), (503, False)]
+)
+def test_refusals_are_permanent_and_outages_are_retried(status: int, permanent: bool) -> None:
+    response = SimpleNamespace(status=status, reason="x")
+    error = discord.HTTPException(response, {"message": "m", "code": 0})  # type: ignore[arg-type]
+    assert failure(error).permanent is permanent

@@ -21,7 +21,15 @@ import discord
 from discord import app_commands
 
 from adapters.discord import interactions as inbound
-from adapters.discord.render import Message, embed, form, has_form, post_message, reply_message
+from adapters.discord.render import (
+    Message,
+    embed,
+    form,
+    form_fields,
+    has_form,
+    post_messages,
+    reply_message,
+)
 from adapters.runner import ScheduleRunner
 from bot import catalogue
 from bot.core import Core
@@ -46,6 +54,9 @@ PERMISSIONS = discord.Permissions(
 SCOPES = ("bot", "applications.commands")
 NOT_HERE = "Cohort's commands work in a server's channels, not in direct messages."
 OTHER_SERVER = "That button belongs to another server's Cohort; nothing was changed."
+LEFT_SERVER = "You are no longer in the server this came from, so it can't be done here."
+AUTOCOMPLETE_WITHIN = 2.0  # seconds; Discord drops an autocomplete answer after 3
+SHUTDOWN_GRACE = 5.0  # seconds for commands being answered when the bot stops
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,7 @@ class CohortMixin:
         self.core, self.scheduler, self.options = core, scheduler, options
         self.runner = None
         self.messenger = DiscordMessenger(self)  # type: ignore[arg-type]
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
         """Inside the running loop, before the gateway: start the scheduled posts."""
@@ -84,19 +96,39 @@ class CohortMixin:
             self.runner.start()
 
     async def close(self) -> None:
+        """Finish what is in flight (a scheduler pass, commands being answered), then go."""
         if self.runner is not None:
             runner, self.runner = self.runner, None
             await runner.aclose()  # before the HTTP session it sends through goes
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=SHUTDOWN_GRACE)
         await super().close()  # type: ignore[misc]
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_flight.add(task)  # type: ignore[arg-type]
         try:
             await self._route(interaction)
         except Exception:
             log.exception("interaction %s failed", interaction.id)
-            if not interaction.response.is_done():
-                sorry = Reply("Sorry, something went wrong on my side. Please try again.")
-                await self._send(interaction, Outcome(sorry))
+            await self._apologise(interaction)
+        finally:
+            if task is not None:
+                self._in_flight.discard(task)  # type: ignore[arg-type]
+
+    async def _apologise(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # nothing to show there; the person keeps typing
+        sorry = Reply("Sorry, something went wrong on my side.", is_error=True)
+        rendered = reply_message(sorry, _guild_of(interaction))
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(**rendered.send_kwargs(ephemeral=True))
+            else:
+                await interaction.response.send_message(**rendered.send_kwargs())
+        except discord.HTTPException as error:  # the interaction expired: nobody to tell
+            log.info("could not apologise for interaction %s: %s", interaction.id, error)
 
     async def _route(self, interaction: discord.Interaction) -> None:
         kind = interaction.type
@@ -119,9 +151,9 @@ class CohortMixin:
             return
         kinds = {o.key: o.kind for o in command.options}
         args = inbound.arguments(options, data.get("resolved") or {}, kinds)
+        args = inbound.trailing_switches(path, args)
         guild = str(interaction.guild_id)
-        missing = [o for o in command.options if o.required and args.get(o.key) in (None, "")]
-        if has_form(path) and missing:
+        if has_form(path) and not any(args.get(o.key) for o in form_fields(command)):
             await self._open_form(interaction, guild, command, args)
             return
         await self.run(interaction, inbound.invocation(interaction, guild, path, args))
@@ -149,10 +181,11 @@ class CohortMixin:
         target = self._target(interaction)
         if target is None or target.form:
             return  # not ours: discord.py's own views, if any, answer it
-        if not await self._same_server(interaction, target):
+        where = await self._where(interaction, target)
+        if where is None:
             return
         try:
-            parsed = self.core.parse(target.command, **self._where(interaction, target))
+            parsed = self.core.parse(target.command, **where)
         except UserError as error:
             await self._refuse(interaction, error.message)
             return
@@ -166,26 +199,35 @@ class CohortMixin:
         target = self._target(interaction)
         if target is None or not target.form:
             return
-        if not await self._same_server(interaction, target):
+        where = await self._where(interaction, target)
+        if where is None:
             return
         try:
-            parsed = self.core.parse(target.command, **self._where(interaction, target))
+            parsed = self.core.parse(target.command, **where)
         except UserError as error:
             await self._refuse(interaction, error.message)
             return
         fields = inbound.form_values(list((interaction.data or {}).get("components") or []))
         filled = {k: v for k, v in fields.items() if v.strip()}
-        args = {**parsed.args, **filled}
+        args = inbound.trailing_switches(parsed.path, {**parsed.args, **filled})
         await self.run(interaction, replace(parsed, args=args))
 
-    async def _same_server(self, interaction: discord.Interaction, target: inbound.Target) -> bool:
+    async def _where(
+        self, interaction: discord.Interaction, target: inbound.Target
+    ) -> dict[str, Any] | None:
+        """Where a click or form runs, or None (refused): in its own server only, and from a
+        direct message only for someone still in that server, named as the server names
+        them."""
         if interaction.guild_id is not None and str(interaction.guild_id) != target.guild_id:
             await self._refuse(interaction, OTHER_SERVER)
-            return False
-        return True
-
-    def _where(self, interaction: discord.Interaction, target: inbound.Target) -> dict[str, Any]:
+            return None
         made = inbound.invocation(interaction, target.guild_id, (), {})
+        if interaction.guild_id is None:
+            member = await self._member_of(int(target.guild_id), interaction.user.id)
+            if member is None:
+                await self._refuse(interaction, LEFT_SERVER)
+                return None
+            made = replace(made, actor=replace(made.actor, name=member.display_name))
         return {
             "community": made.community,
             "channel": made.channel,
@@ -193,6 +235,15 @@ class CohortMixin:
             "id": made.id,
             "community_name": made.community_name,
         }
+
+    async def _member_of(self, guild_id: int, user_id: int) -> discord.Member | None:
+        guild = self.get_guild(guild_id)  # type: ignore[attr-defined]
+        if guild is None:
+            return None
+        try:
+            return await guild.fetch_member(user_id)  # type: ignore[no-any-return]
+        except (discord.NotFound, discord.Forbidden):
+            return None
 
     # -- autocomplete ------------------------------------------------------------------
     async def _autocomplete(self, interaction: discord.Interaction) -> None:
@@ -204,13 +255,21 @@ class CohortMixin:
         if spec is None or spec.autocomplete is None or interaction.guild_id is None:
             await interaction.response.autocomplete([])
             return
-        found = await asyncio.to_thread(
+        lookup = asyncio.to_thread(
             self.core.suggest,
             inbound.community_key(interaction.guild_id),
             str(interaction.user.id),
             spec.autocomplete,
             str((typing or {}).get("value") or ""),
+            admin=inbound.actor(interaction).is_admin,
         )
+        try:
+            found = await asyncio.wait_for(lookup, AUTOCOMPLETE_WITHIN)
+        except TimeoutError:
+            log.warning(
+                "suggestions of %s took over %.1f s", spec.autocomplete, AUTOCOMPLETE_WITHIN
+            )
+            found = []
         numeric = spec.kind is catalogue.Kind.INTEGER
         choices: list[app_commands.Choice[Any]] = [
             app_commands.Choice(name=s.label, value=int(s.value) if numeric else str(s.value))
@@ -223,13 +282,19 @@ class CohortMixin:
         """The core's answer, within the 3-second window or deferred, then its posts."""
         work = asyncio.ensure_future(self.core.handle_async(invocation))
         done, _ = await asyncio.wait({work}, timeout=self.options.defer_after)
-        if work in done:
-            message = await self._send(interaction, work.result())
-        else:
-            public = _likely_public(invocation)
-            await interaction.response.defer(ephemeral=not public, thinking=True)
-            message = await self._follow_up(interaction, await work, deferred_public=public)
-        outcome = work.result()
+        message = None
+        try:
+            if work in done:
+                message = await self._send(interaction, work.result())
+            else:
+                public = _likely_public(invocation)
+                await interaction.response.defer(ephemeral=not public, thinking=True)
+                message = await self._follow_up(interaction, await work, deferred_public=public)
+        except discord.HTTPException as error:
+            # Done, but the answer could not be shown (the interaction expired): the posts
+            # below still go out, and no "try again" invites doing it twice.
+            log.warning("answer to interaction %s not shown: %s", interaction.id, error)
+        outcome = await work
         for post in outcome.posts:
             await self.messenger.deliver(post)
         if message is not None and not outcome.reply.is_error:
@@ -317,9 +382,10 @@ def _guild_of(interaction: discord.Interaction) -> str:
 
 
 def _likely_public(invocation: Invocation) -> bool:
-    """Whether the answer will probably be seen by the channel (decides how to defer)."""
-    shared = invocation.path in (("group", "create"), ("reflect",))
-    return shared and not invocation.args.get("private")
+    """Whether a deferred answer may show "<person> used /…" to the channel. Only a new
+    listed group: a reflection may turn out anonymous or private (the server's default), and
+    a public "thinking…" would tie the author to it."""
+    return invocation.path == ("group", "create") and not invocation.args.get("private")
 
 
 def nonce_for(nonce: str, recipient: str | None = None) -> str:
@@ -345,34 +411,37 @@ class DiscordMessenger:
 
     async def send(self, post: Post) -> str | None:
         """Raises ``SendFailed``; ``permanent`` when Discord refused (retrying cannot help)."""
-        rendered = post_message(post, inbound.guild_of(post.community))
+        parts = post_messages(post, inbound.guild_of(post.community))
         try:
             sent: str | None = None
             if post.channel:
-                sent = await self._to_channel(post, rendered)
+                sent = await self._to_channel(post, parts)
             if post.to_members:
-                sent = await self._to_members(post, rendered) or sent
+                sent = await self._to_members(post, parts[0]) or sent
             return sent
-        except discord.Forbidden as error:
-            raise SendFailed(f"Discord refused: {error.text or error}", permanent=True) from None
-        except discord.NotFound as error:
-            raise SendFailed(f"not found on Discord: {error.text}", permanent=True) from None
         except discord.HTTPException as error:
-            raise SendFailed(f"Discord answered {error.status}: {error.text}") from None
+            raise failure(error) from None
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise SendFailed(f"could not reach Discord: {error!r}") from None
 
-    async def _to_channel(self, post: Post, rendered: Message) -> str:
+    async def _to_channel(self, post: Post, parts: list[Message]) -> str:
+        """The post, then (for a big group's reminder) the rest of its mentions."""
         if not post.channel or not post.channel.isdigit():
             raise SendFailed(f"'{post.channel}' is not a Discord channel id", permanent=True)
         channel = self.client.get_partial_messageable(int(post.channel))
-        extra = {"nonce": nonce_for(post.nonce)} if post.nonce else {}
-        message = await channel.send(**rendered.channel_kwargs(), **extra)
-        return str(message.id)
+        first = None
+        for index, part in enumerate(parts):
+            nonce = post.nonce and nonce_for(post.nonce, f"part{index}" if index else None)
+            extra = {"nonce": nonce} if nonce else {}
+            message = await channel.send(**part.channel_kwargs(), **extra)
+            first = first or str(message.id)
+        assert first is not None
+        return first
 
     async def _to_members(self, post: Post, rendered: Message) -> str | None:
-        """Each member in turn; one who refuses direct messages does not stop the rest."""
-        sent, refused = None, 0
+        """Each member in turn: one who refuses direct messages, or whom Discord cannot
+        reach just now, does not stop the rest; a retry repeats only with the same nonces."""
+        sent, refused, later = None, 0, None
         for member in post.to_members:
             if not member.isdigit():
                 refused += 1
@@ -381,9 +450,23 @@ class DiscordMessenger:
             try:
                 dm = await self.client.create_dm(discord.Object(id=int(member)))
                 sent = str((await dm.send(**rendered.channel_kwargs(), **extra)).id)
-            except (discord.Forbidden, discord.NotFound) as error:
-                refused += 1
-                log.info("member %s takes no direct messages: %s", member, error)
+            except discord.HTTPException as error:
+                if failure(error).permanent:
+                    refused += 1
+                    log.info("member %s takes no direct messages: %s", member, error)
+                else:
+                    later = error
+        if later is not None:
+            raise failure(later)
         if refused and refused == len(post.to_members):
             raise SendFailed("no member could be sent a direct message", permanent=True)
         return sent
+
+
+def failure(error: discord.HTTPException) -> SendFailed:
+    """Refusals are permanent: a bad request, a missing permission or channel, a user who
+    takes no DMs. Rate limits past discord.py's own retries and server errors are not."""
+    permanent = error.status in (400, 401, 403, 404)
+    return SendFailed(
+        f"Discord answered {error.status}: {error.text or error}", permanent=permanent
+    )

@@ -6,6 +6,7 @@ catalogue declared: option names, typed values, and ``resolved`` users for membe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +94,28 @@ def member_ref(user_id: str, resolved: dict[str, Any]) -> MemberRef:
     user = (resolved.get("users") or {}).get(user_id) or {}
     member = (resolved.get("members") or {}).get(user_id) or {}
     name = member.get("nick") or user.get("global_name") or user.get("username") or user_id
-    return MemberRef(id=user_id, name=str(name), verified=bool(user or member))
+    # Discord resolves a member only for someone in the server; a pasted id of anyone else
+    # (or a bot) resolves to a bare user, which vouches for nothing.
+    verified = user_id in (resolved.get("members") or {}) and not user.get("bot")
+    return MemberRef(id=user_id, name=str(name), verified=verified)
+
+
+# "--private" or "--anonymous" at the end of a reflection (what the prompt's hint says to
+# type, in any dash a keyboard makes), taken as the switch rather than published as text.
+TRAILING_SWITCH = re.compile(r"\s+(?:--|[\u2010-\u2015\u2212])(private|anonymous)\s*$")
+
+
+def trailing_switches(path: tuple[str, ...], args: dict[str, Any]) -> dict[str, Any]:
+    """Move switches typed at the end of a reflection's text into the switches."""
+    text = args.get("text")
+    if path != ("reflect",) or not isinstance(text, str):
+        return args
+    args = dict(args)
+    while match := TRAILING_SWITCH.search(text):
+        args[match.group(1)] = True
+        text = text[: match.start()]
+    args["text"] = text
+    return args
 
 
 def form_values(components: list[dict[str, Any]]) -> dict[str, str]:

@@ -16,13 +16,14 @@ import discord
 
 from adapters.discord.commands import FORMS
 from adapters.discord.interactions import custom_id
-from bot.catalogue import Command, Kind
+from bot.catalogue import Command, Kind, Option
 from bot.text import shorten
 from bot.types import Button, Post, Reply, Visibility
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 256, 1024
 FIELDS_MAX, BUTTONS_MAX, EMBED_TOTAL_MAX = 25, 25, 6000
 LABEL_MAX, FORM_INPUTS_MAX, FORM_LABEL_MAX = 80, 5, 45
+CONTENT_MAX, MENTIONS_MAX = 2000, 100
 COLOURS = {
     "ok": discord.Colour(0x5865F2),
     "error": discord.Colour(0xED4245),
@@ -49,6 +50,7 @@ class Components(discord.ui.View):
 
     def __init__(self) -> None:
         super().__init__(timeout=None)
+        self.stop()  # a finished view is rendered but never stored
 
     def is_dispatchable(self) -> bool:
         return False
@@ -66,7 +68,7 @@ class Form(discord.ui.Modal):
 class Message:
     """One Discord message, ready for any of the ways discord.py sends one."""
 
-    embed: discord.Embed
+    embed: discord.Embed | None
     content: str | None = None
     view: Components | None = None
     file: tuple[str, bytes] | None = None
@@ -74,7 +76,9 @@ class Message:
     mentions: discord.AllowedMentions = field(default_factory=discord.AllowedMentions.none)
 
     def _common(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"embed": self.embed, "allowed_mentions": self.mentions}
+        out: dict[str, Any] = {"allowed_mentions": self.mentions}
+        if self.embed is not None:
+            out["embed"] = self.embed
         if self.content:
             out["content"] = self.content
         if self.view is not None:
@@ -128,11 +132,12 @@ def embed(
     )
     budget = EMBED_TOTAL_MAX - len(made.title or "") - len(made.description or "")
     for name, value in fields[:FIELDS_MAX]:
-        name, value = shorten(name, FIELD_NAME_MAX), shorten(discord_text(value), FIELD_VALUE_MAX)
+        name = shorten(name, FIELD_NAME_MAX) or "\u200b"
+        value = shorten(discord_text(value), FIELD_VALUE_MAX) or "\u200b"
         budget -= len(name) + len(value)
         if budget < 0:
             break
-        made.add_field(name=name or "\u200b", value=value or "\u200b", inline=False)
+        made.add_field(name=name, value=value, inline=False)
     return made
 
 
@@ -185,21 +190,45 @@ def reply_message(reply: Reply, guild_id: str) -> Message:
     )
 
 
-def post_message(post: Post, guild_id: str) -> Message:
-    """A post the core sends unprompted; only its ``mentions`` may ping."""
+def post_messages(post: Post, guild_id: str) -> list[Message]:
+    """A post the core sends unprompted; only its ``mentions`` may ping. Discord takes at
+    most 100 allowed users and 2,000 characters a message, so a big group's reminder
+    continues in plain messages carrying the rest of its mentions."""
     colour = {"prompt": "prompt", "reminder": "reminder"}.get(post.kind, "ok")
-    named = [m for m in post.mentions if m.isdigit()]
-    mentions = discord.AllowedMentions.none()
-    if named:
-        mentions.users = [discord.Object(id=int(m)) for m in named]
-    content = " ".join(f"<@{m}>" for m in named) or None
-    return Message(
-        embed=embed(text=post.text, title=post.title, colour=colour, items=post.items),
-        content=content,
-        view=buttons(guild_id, post.buttons),
-        ephemeral=False,
-        mentions=mentions,
-    )
+    chunks = _mention_chunks([m for m in post.mentions if m.isdigit()])
+    parts = [
+        Message(embed=None, content=" ".join(f"<@{m}>" for m in chunk), mentions=_allow(chunk))
+        for chunk in chunks
+    ]
+    first = parts[0] if parts else Message(embed=None)
+    first.embed = embed(text=post.text, title=post.title, colour=colour, items=post.items)
+    first.view = buttons(guild_id, post.buttons)
+    first.ephemeral = False
+    return [first, *parts[1:]]
+
+
+def _allow(users: list[str]) -> discord.AllowedMentions:
+    allowed = discord.AllowedMentions.none()
+    allowed.users = [discord.Object(id=int(m)) for m in users]
+    return allowed
+
+
+def _mention_chunks(users: list[str]) -> list[list[str]]:
+    chunks: list[list[str]] = []
+    for user in users:
+        last = chunks[-1] if chunks else None
+        size = sum(len(m) + 4 for m in last) if last else 0
+        if last is None or len(last) >= MENTIONS_MAX or size + len(user) + 4 > CONTENT_MAX:
+            chunks.append([user])
+        else:
+            last.append(user)
+    return chunks
+
+
+def form_fields(command: Command) -> list[Option]:
+    """The options a command's form asks for: typed text and numbers, no switches."""
+    typed = [o for o in command.options if o.kind in (Kind.TEXT, Kind.INTEGER) and not o.choices]
+    return typed[:FORM_INPUTS_MAX]
 
 
 def has_form(path: tuple[str, ...]) -> bool:
@@ -210,11 +239,7 @@ def form(command: Command, form_id: str, given: dict[str, Any]) -> Form:
     """The modal of a form command: one labelled text input per typed option, prefilled
     with what the slash command already gave."""
     made = Form(title=FORM_TITLES[command.path], custom_id=form_id)
-    for option in command.options:
-        if option.kind not in (Kind.TEXT, Kind.INTEGER) or option.choices:
-            continue
-        if len(made.children) >= FORM_INPUTS_MAX:
-            break
+    for option in form_fields(command):
         longest = option.max_length or (len(str(option.max_value)) if option.max_value else 12)
         value = given.get(option.key)
         field = discord.ui.TextInput(

@@ -60,7 +60,17 @@ def suggest(
         rows, _ = store.groups_page(community_id, visible_to=visible, offset=0, limit=SCAN)
         return _matching(typed, [(g.name, g.name) for g in rows])
     if kind == "topic":
-        return _matching(typed, [(t, t) for t in store.topics(community_id, limit=SCAN)])
+        # "/tutor offer recursion, sq": complete the last of the comma-separated topics.
+        head, comma, last = typed.rpartition(",")
+        found = _matching(last, [(t, t) for t in store.topics(community_id, limit=SCAN)])
+        if not comma:
+            return found
+        before = f"{head.strip()}, "
+        return [
+            Suggestion(before + str(t.value), before + str(t.value))
+            for t in found
+            if len(before) + len(str(t.value)) <= LABEL_MAX
+        ]
     if kind == "request":
         mine = store.requests_involving(member_id) if member_id is not None else []
         queue = store.open_requests(community_id, None, limit=SCAN)
@@ -70,8 +80,8 @@ def suggest(
         ]
         return _matching(typed, pairs)
     if kind == "schedule":
-        found = store.schedules(community_id)
+        timetables = store.schedules(community_id)
         return _matching(
-            typed, [(f"#{s.id} {s.kind} {timetable.describe(s)}", int(s.id)) for s in found]
+            typed, [(f"#{s.id} {s.kind} {timetable.describe(s)}", int(s.id)) for s in timetables]
         )
     return []
