@@ -658,3 +658,27 @@ def test_when_the_answer_cannot_be_shown_the_posts_still_go_out(
         assert bot.standin.callbacks.empty()  # no second attempt at answering
 
     go(monkeypatch, sqlite_url, scenario)
+
+
+def test_the_answer_form_asks_who_sees_the_reflection(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    async def scenario(bot: Running) -> None:
+        form = await bot.send(ds.component(f"ck1:{ds.GUILD_ID}:/reflect", user=BO))
+        assert form.type == 9
+        (choice,) = [c["component"] for c in form.data["components"] if c["component"]["type"] == 3]
+        assert [o["value"] for o in choice["options"]] == ["default", "anonymous", "private"]
+        text = {"type": 18, "component": {"type": 4, "custom_id": "text", "value": "quietly"}}
+        pick = {
+            "type": 18,
+            "component": {"type": 3, "custom_id": "visibility", "values": ["private"]},
+        }
+        submit = ds.modal_submit(form.data["custom_id"], {}, user=BO)
+        submit["data"]["components"] = [text, pick]
+        answer = await bot.send(submit)
+        assert answer.ephemeral and "Saved privately" in text_of(answer)
+        assert [(r["text"], r["visibility"]) for r in bot.rows("reflection")] == [
+            ("quietly", "private")
+        ]
+
+    go(monkeypatch, sqlite_url, scenario)

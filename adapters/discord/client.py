@@ -208,8 +208,9 @@ class CohortMixin:
             await self._refuse(interaction, error.message)
             return
         fields = inbound.form_values(list((interaction.data or {}).get("components") or []))
+        switches = inbound.visibility_switches(fields)
         filled = {k: v for k, v in fields.items() if v.strip()}
-        args = inbound.trailing_switches(parsed.path, {**parsed.args, **filled})
+        args = inbound.trailing_switches(parsed.path, {**parsed.args, **filled, **switches})
         await self.run(interaction, replace(parsed, args=args))
 
     async def _where(

@@ -128,7 +128,18 @@ def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
         for item in inner:
             if "custom_id" in item and isinstance(item.get("value"), str):
                 values[item["custom_id"]] = item["value"]
+            elif "custom_id" in item and item.get("values"):  # a select: its one choice
+                values[item["custom_id"]] = str(item["values"][0])
     return values
+
+
+def visibility_switches(values: dict[str, str]) -> dict[str, Any]:
+    """The reflection form's "Who sees it" as /reflect's switches; it overrides the ones the
+    form was opened with, since it showed them as its default."""
+    if "visibility" not in values:
+        return {}
+    chosen = values.pop("visibility")
+    return {"private": chosen == "private", "anonymous": chosen == "anonymous"}
 
 
 def actor(interaction: discord.Interaction) -> Actor:

@@ -254,4 +254,29 @@ def form(command: Command, form_id: str, given: dict[str, Any]) -> Form:
         label = shorten(option.description, FORM_LABEL_MAX)
         hint = option.description if label != option.description else None
         made.add_item(discord.ui.Label(text=label, description=hint, component=field))
+    if command.path == ("reflect",):
+        made.add_item(_visibility(given))
     return made
+
+
+VISIBILITY = "visibility"  # the reflection form's choice, read back by interactions.py
+
+
+def _visibility(given: dict[str, Any]) -> discord.ui.Label[Any]:
+    """Who sees the reflection: the switches of /reflect, as a choice in the form."""
+    chosen = "private" if given.get("private") else "anonymous" if given.get("anonymous") else ""
+    choices = [
+        ("As this server shares reflections", "default"),
+        ("Anonymous: shared without my name", "anonymous"),
+        ("Only me", "private"),
+    ]
+    select: discord.ui.Select[Any] = discord.ui.Select(
+        custom_id=VISIBILITY,
+        options=[
+            discord.SelectOption(label=label, value=value, default=value == (chosen or "default"))
+            for label, value in choices
+        ],
+        min_values=1,
+        max_values=1,
+    )
+    return discord.ui.Label(text="Who sees it", component=select)
