@@ -31,8 +31,7 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,13 +40,11 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))  # tests/ is not an installed package
 
 import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from storage import migrate  # noqa: E402
-from storage.engine import make_engine  # noqa: E402
 from tests import discord_standin as ds  # noqa: E402
 from tests.discord_bot import Running, running  # noqa: E402
+from tests.pg import fresh_schema  # noqa: E402
 
 JSON = dict[str, Any]
 SUBJECTS = ("Linear Algebra", "Calculus", "Statistics", "Algorithms", "Databases", "Physics")
@@ -203,26 +200,6 @@ async def scenarios(answers: Answers, args: argparse.Namespace) -> list[Stats]:
     ]
 
 
-@contextlib.contextmanager
-def pg_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections live in a fresh, migrated schema, dropped afterwards."""
-    schema = f"cohort_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        rendered = url.render_as_string(hide_password=False)
-        engine = make_engine(rendered)
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield rendered
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def report(title: str, stats: list[Stats]) -> None:
     print(f"\n== {title}\n{HEADER}", *(one.row() for one in stats), sep="\n")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -251,7 +228,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cohort-bench-") as folder:
         report("SQLite (temp file)", asyncio.run(bench(f"sqlite:///{folder}/cohort.db", args)))
     if args.pg:
-        with pg_schema(args.pg) as url:
+        with fresh_schema(args.pg, "cohort_bench") as url:
             title = f"PostgreSQL ({make_url(args.pg).render_as_string()})"
             report(title, asyncio.run(bench(url, args)))
 

@@ -39,7 +39,6 @@ import resource
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,17 +52,16 @@ sys.path.insert(0, str(BENCH_DIR.parent))  # tests.sink is not an installed pack
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from adapters.bootstrap import bootstrap, scheduler_for  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.scheduler import Scheduler, SchedulerSettings, SendFailed  # noqa: E402
 from bot.types import Post  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.engine import SqlUnitOfWork, make_engine  # noqa: E402
+from storage.engine import SqlUnitOfWork  # noqa: E402
 from storage.models import Community, Delivery, PromptPost, Schedule  # noqa: E402
 from storage.statements import table  # noqa: E402
+from tests.pg import fresh_schema  # noqa: E402
 from tests.sink import Sink  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -354,21 +352,8 @@ def database(kind: str) -> Iterator[str]:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
-    schema = f"cohort_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        rendered = url.render_as_string(hide_password=False)
-        engine = make_engine(rendered)
-        migrate.upgrade(engine)
-        engine.dispose()
-        yield rendered
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(PG_URL, "cohort_bench") as url:
+        yield url
 
 
 def seed(uow: SqlUnitOfWork, schedules: int, per_community: int) -> datetime:

@@ -8,7 +8,6 @@ each in a schema of its own. Without a server they skip with the reason, except 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,9 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storage import migrate
-from storage.engine import make_engine
 from tests.harness import Harness, make_harness
+from tests.pg import fresh_schema
 
 PG_URL = os.environ.get("COHORT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)  # Monday of the first week of term
@@ -48,19 +46,8 @@ def pg_base_url() -> str:
 @pytest.fixture
 def pg_url(pg_base_url: str) -> Iterator[str]:
     """A URL whose connections live in a fresh schema, dropped afterwards."""
-    schema = f"cohort_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(pg_base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    rendered = url.render_as_string(hide_password=False)
-    engine = make_engine(rendered)
-    migrate.upgrade(engine)
-    engine.dispose()
-    yield rendered
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with fresh_schema(pg_base_url) as url:
+        yield url
 
 
 @pytest.fixture

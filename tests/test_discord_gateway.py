@@ -57,6 +57,19 @@ def buttons_of(message: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def tutor(sub: str, *options: dict[str, Any], **where: Any) -> dict[str, Any]:
+    return ds.slash("tutor", [ds.sub(sub, list(options))], **where)
+
+
+def help_with_recursion(details: str = "help") -> dict[str, Any]:
+    """Ana's request for help with recursion (Bo offers it)."""
+    return tutor("request", ds.opt("topic", "recursion"), ds.opt("details", details), user=ANA)
+
+
+async def bo_offers_recursion(bot: Running) -> None:
+    await bot.send(tutor("offer", ds.opt("topics", "recursion"), user=BO))
+
+
 def group(sub: str, *options: dict[str, Any], **where: Any) -> dict[str, Any]:
     return ds.slash("group", [ds.sub(sub, list(options))], **where)
 
@@ -247,16 +260,8 @@ def test_a_help_request_alerts_tutors_who_claim_and_finish_it_by_buttons(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     async def scenario(bot: Running) -> None:
-        await bot.send(
-            ds.slash("tutor", [ds.sub("offer", [ds.opt("topics", "recursion")])], user=BO)
-        )
-        asked = await bot.send(
-            ds.slash(
-                "tutor",
-                [ds.sub("request", [ds.opt("topic", "recursion"), ds.opt("details", "help")])],
-                user=ANA,
-            )
-        )
+        await bo_offers_recursion(bot)
+        asked = await bot.send(help_with_recursion())
         assert "1 tutor of recursion was alerted" in text_of(asked)
         alert = await bot.standin.next_post()
         assert bot.standin.dm_channels[alert["channel_id"]] == BO["id"]
@@ -303,20 +308,12 @@ def test_autocomplete_offers_group_names_topics_and_request_ids(
             {"name": "Algebra II", "value": "Algebra II"},
             {"name": "Linear Algebra", "value": "Linear Algebra"},
         ]
-        await bot.send(
-            ds.slash("tutor", [ds.sub("offer", [ds.opt("topics", "recursion")])], user=BO)
-        )
+        await bo_offers_recursion(bot)
         topic = await bot.send(
             ds.autocomplete("tutor", [ds.sub("request", [ds.opt("topic", "rec")])], user=ANA)
         )
         assert [c["value"] for c in topic.data["choices"]] == ["recursion"]
-        await bot.send(
-            ds.slash(
-                "tutor",
-                [ds.sub("request", [ds.opt("topic", "recursion"), ds.opt("details", "loops")])],
-                user=ANA,
-            )
-        )
+        await bot.send(help_with_recursion("loops"))
         await bot.standin.next_post()  # Bo's alert
         (request,) = bot.rows("help_request")
         ids = await bot.send(
@@ -605,10 +602,8 @@ def test_a_click_in_a_direct_message_needs_a_member_of_the_server(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     async def scenario(bot: Running) -> None:
-        offer = ds.slash("tutor", [ds.sub("offer", [ds.opt("topics", "recursion")])], user=BO)
-        await bot.send(offer)
-        request = [ds.opt("topic", "recursion"), ds.opt("details", "help")]
-        await bot.send(ds.slash("tutor", [ds.sub("request", request)], user=ANA))
+        await bo_offers_recursion(bot)
+        await bot.send(help_with_recursion())
         alert = await bot.standin.next_post()
         bot.standin.departed.add(BO["id"])  # Bo left the server
         claim = next(iter(buttons_of(alert).values()))
@@ -644,10 +639,8 @@ def test_when_the_answer_cannot_be_shown_the_posts_still_go_out(
     monkeypatch: pytest.MonkeyPatch, sqlite_url: str
 ) -> None:
     async def scenario(bot: Running) -> None:
-        offer = ds.slash("tutor", [ds.sub("offer", [ds.opt("topics", "recursion")])], user=BO)
-        await bot.send(offer)
-        request = [ds.opt("topic", "recursion"), ds.opt("details", "help")]
-        expired = ds.slash("tutor", [ds.sub("request", request)], user=ANA)
+        await bo_offers_recursion(bot)
+        expired = help_with_recursion()
         # Never remembered by the stand-in: its callback is answered 404 Unknown interaction,
         # as Discord answers one that took longer than 3 s.
         await bot.standin.dispatch("INTERACTION_CREATE", expired, guild_id=ds.GUILD_ID)

@@ -81,8 +81,17 @@ class CohortMixin:
     scheduler: Scheduler | None
     runner: ScheduleRunner | None
 
-    def _cohort(self, core: Core, scheduler: Scheduler | None, options: DiscordOptions) -> None:
-        self.core, self.scheduler, self.options = core, scheduler, options
+    def __init__(
+        self,
+        core: Core,
+        *,
+        scheduler: Scheduler | None = None,
+        options: DiscordOptions | None = None,
+        **client_options: Any,
+    ) -> None:
+        super().__init__(intents=intents(), **client_options)  # type: ignore[call-arg]
+        self.core, self.scheduler = core, scheduler
+        self.options = options or DiscordOptions()
         self.runner = None
         self.messenger = DiscordMessenger(self)  # type: ignore[arg-type]
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -173,22 +182,29 @@ class CohortMixin:
         await interaction.response.send_modal(modal)
 
     # -- buttons and forms -------------------------------------------------------------
-    def _target(self, interaction: discord.Interaction) -> inbound.Target | None:
+    async def _parsed(
+        self, interaction: discord.Interaction, *, form: bool
+    ) -> tuple[inbound.Target, Invocation] | None:
+        """The command a button (or form) of ours carries, parsed as its clicker runs it;
+        None when it is not ours or was refused (the refusal is already answered)."""
         value = str((interaction.data or {}).get("custom_id", ""))
-        return inbound.parse_custom_id(value)
-
-    async def _clicked(self, interaction: discord.Interaction) -> None:
-        target = self._target(interaction)
-        if target is None or target.form:
-            return  # not ours: discord.py's own views, if any, answer it
+        target = inbound.parse_custom_id(value)
+        if target is None or target.form is not form:
+            return None  # not ours: discord.py's own views, if any, answer it
         where = await self._where(interaction, target)
         if where is None:
-            return
+            return None
         try:
-            parsed = self.core.parse(target.command, **where)
+            return target, self.core.parse(target.command, **where)
         except UserError as error:
             await self._refuse(interaction, error.message)
+            return None
+
+    async def _clicked(self, interaction: discord.Interaction) -> None:
+        found = await self._parsed(interaction, form=False)
+        if found is None:
             return
+        target, parsed = found
         command = catalogue.find(parsed.path)
         if command is not None and has_form(parsed.path):
             await self._open_form(interaction, target.guild_id, command, parsed.args)
@@ -196,17 +212,10 @@ class CohortMixin:
         await self.run(interaction, parsed)
 
     async def _submitted(self, interaction: discord.Interaction) -> None:
-        target = self._target(interaction)
-        if target is None or not target.form:
+        found = await self._parsed(interaction, form=True)
+        if found is None:
             return
-        where = await self._where(interaction, target)
-        if where is None:
-            return
-        try:
-            parsed = self.core.parse(target.command, **where)
-        except UserError as error:
-            await self._refuse(interaction, error.message)
-            return
+        _, parsed = found
         fields = inbound.form_values(list((interaction.data or {}).get("components") or []))
         switches = inbound.visibility_switches(fields)
         filled = {k: v for k, v in fields.items() if v.strip()}
@@ -348,31 +357,9 @@ class CohortMixin:
 class CohortClient(CohortMixin, discord.Client):
     """One process, one gateway connection."""
 
-    def __init__(
-        self,
-        core: Core,
-        *,
-        scheduler: Scheduler | None = None,
-        options: DiscordOptions | None = None,
-        **client_options: Any,
-    ) -> None:
-        super().__init__(intents=intents(), **client_options)
-        self._cohort(core, scheduler, options or DiscordOptions())
-
 
 class ShardedCohortClient(CohortMixin, discord.AutoShardedClient):
     """``shard_ids`` of ``shard_count``: several processes share one bot on PostgreSQL."""
-
-    def __init__(
-        self,
-        core: Core,
-        *,
-        scheduler: Scheduler | None = None,
-        options: DiscordOptions | None = None,
-        **client_options: Any,
-    ) -> None:
-        super().__init__(intents=intents(), **client_options)
-        self._cohort(core, scheduler, options or DiscordOptions())
 
 
 def _guild_of(interaction: discord.Interaction) -> str:
