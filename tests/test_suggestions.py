@@ -72,3 +72,19 @@ def test_a_long_label_is_cut_to_discords_100_characters(harness: Harness) -> Non
     h.ok("/tutor request recursion " + "why " * 200)
     (found,) = h.core.suggest(h.community, "ana", "request", "")
     assert len(found.label) == 100 and found.label.endswith("…")
+
+
+def test_schedules_are_suggested_to_organisers_only(harness: Harness) -> None:
+    h = harness
+    h.ok("/prompts schedule here monday 09:00", as_user="boss", admin=True)
+    h.ok("/me", as_user="ana")
+    assert h.core.suggest(h.community, "ana", "schedule", "") == []
+    (found,) = h.core.suggest(h.community, "boss", "schedule", "", admin=True)
+    assert found.label.startswith(f"#{found.value} prompt every Monday at 09:00")
+
+
+def test_a_comma_list_of_topics_completes_its_last_topic(harness: Harness) -> None:
+    h = harness
+    h.ok("/tutor offer recursion, SQL joins", as_user="bo")
+    found = h.core.suggest(h.community, "ana", "topic", "graphs,  sq")
+    assert [(s.label, s.value) for s in found] == [("graphs, SQL joins", "graphs, SQL joins")]
