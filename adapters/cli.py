@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--script", type=Path, help="run the lines of FILE, then exit")
     console.set_defaults(run=_console)
     _discord_parser(sub)
+    _slack_parser(sub)
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     up = db_sub.add_parser("upgrade", help="apply migrations up to the newest")
@@ -163,6 +164,72 @@ def _discord_invite(args: argparse.Namespace, settings: config.Settings) -> int:
     except app.DiscordSetupError as error:
         print(f"cohort: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _slack_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bot = sub.add_parser("slack", help="run Cohort on Slack (Socket Mode unless --http)")
+    bot.add_argument("--db", help="SQLite file or database URL (default: [storage] url)")
+    bot.add_argument("--http", action="store_true", help="serve Slack's requests over HTTP")
+    bot.add_argument("--host", default="0.0.0.0", help="HTTP mode: address (default 0.0.0.0)")
+    bot.add_argument("--port", type=int, default=3000, help="HTTP mode: port (default 3000)")
+    bot.set_defaults(run=_slack_run)
+    actions = bot.add_subparsers(metavar="ACTION")
+    made = actions.add_parser("manifest", help="print the app manifest (JSON) for api.slack.com")
+    made.add_argument("--name", default="Cohort", help="the app's name in Slack")
+    made.add_argument("--request-url", help="HTTP mode: https://your.host/slack/events")
+    made.set_defaults(run=_slack_manifest)
+
+
+def _slack_modules() -> tuple[Any, Any]:
+    try:
+        from adapters.slack import manifest, server
+    except ImportError as error:
+        raise _Unavailable(
+            f"The Slack adapter needs slack-bolt ({error.name} is missing). "
+            "Install it with: pip install '.[slack]'"
+        ) from None
+    return manifest, server
+
+
+def _slack_manifest(args: argparse.Namespace, settings: config.Settings) -> int:
+    import json
+
+    manifest, _ = _slack_modules()
+    made = manifest.manifest(
+        name=args.name, prefix=settings.slack_command_prefix, request_url=args.request_url
+    )
+    print(json.dumps(made, indent=2))
+    return 0
+
+
+def _slack_run(args: argparse.Namespace, settings: config.Settings) -> int:
+    import asyncio
+
+    _, server = _slack_modules()
+    try:
+        server.need(settings.slack_bot_token, "bot token", "COHORT_SLACK_BOT_TOKEN")
+        if not args.http:
+            server.need(settings.slack_app_token, "app-level token", "COHORT_SLACK_APP_TOKEN")
+        core = bootstrap(
+            config.database_url(args.db, settings),
+            synchronous=settings.storage_sqlite_synchronous,
+            auto_migrate=settings.storage_auto_migrate,
+        )
+        scheduler = scheduler_for(
+            core, platform="slack", settings=config.scheduler_settings(settings)
+        )
+        app, cohort = server.build(core, settings, http=args.http)
+        if args.http:
+            served = server.web_app(app, cohort, scheduler)
+            server.run_http(served, host=args.host, port=args.port)
+        else:
+            asyncio.run(server.run_socket_mode(app, cohort, scheduler, settings))
+    except server.SlackSetupError as error:
+        print(f"cohort: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
     return 0
 
 

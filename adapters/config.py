@@ -7,6 +7,7 @@ not in files: ``COHORT_STORAGE_URL`` (or its alias ``COHORT_DATABASE_URL``) and 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -41,10 +42,15 @@ class Settings:
     discord_gateway_url: str = "wss://gateway.discord.gg/"
     discord_defer_after_ms: int = 1500
     discord_group_threads: bool = True
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_command_prefix: str = ""
 
 
 ALIASES = {"COHORT_DATABASE_URL": "storage_url"}
-SECTIONS = ("storage", "console", "logging", "scheduler", "discord")
+SECTIONS = ("storage", "console", "logging", "scheduler", "discord", "slack")
 LIMITS = {  # name: (lowest, highest)
     "scheduler_grace_minutes": (0, 7 * 24 * 60),
     "scheduler_lease_seconds": (5, 600),
@@ -75,7 +81,7 @@ def _from_file(file: Path) -> dict[str, Any]:
     out = {}
     for section, table in data.items():
         if section not in SECTIONS or not isinstance(table, dict):
-            continue  # other sections belong to adapters not built yet
+            continue  # not Cohort's: ignored
         for key, value in table.items():
             name = f"{section}_{key}"
             if name not in known:
@@ -110,15 +116,18 @@ def _typed(base: Settings, values: dict[str, Any]) -> Settings:
     settings = replace(base, **converted)
     if settings.storage_sqlite_synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise ConfigError("[storage] sqlite_synchronous must be NORMAL, FULL or EXTRA.")
-    for name in ("discord_api_base", "discord_gateway_url"):
+    for name in ("discord_api_base", "discord_gateway_url", "slack_api_url"):
         _url(name, getattr(settings, name))
+    if not re.fullmatch(r"[a-z0-9-]{0,20}", settings.slack_command_prefix):
+        raise ConfigError("[slack] command_prefix may hold lowercase letters, digits and '-'.")
     if settings.discord_application_id and not settings.discord_application_id.isdigit():
         raise ConfigError("[discord] application_id must be the application's numeric id.")
     return settings
 
 
 def _url(name: str, value: str) -> None:
-    schemes = ("http://", "https://") if name.endswith("api_base") else ("ws://", "wss://")
+    web = name.endswith(("api_base", "api_url"))
+    schemes = ("http://", "https://") if web else ("ws://", "wss://")
     if not value.startswith(schemes) or len(value) <= len(schemes[0]) + 1:
         section, _, key = name.partition("_")
         raise ConfigError(

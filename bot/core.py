@@ -34,7 +34,7 @@ from bot.services import (
 )
 from bot.services.suggestions import Suggestion
 from bot.text import clean_name, neutralise_outcome
-from bot.types import Invocation, Outcome, Reply
+from bot.types import Actor, Invocation, Outcome, Reply
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +150,22 @@ class Core:
             log.exception("suggestions of %s failed in %s", kind, community)
             return []
 
-    def handle(self, invocation: Invocation) -> Outcome:
+    def home(self, community: str, actor: Actor, community_name: str | None = None) -> Reply:
+        """A member's home view (Slack's App Home): what /me shows, plus the open requests
+        in the topics they offer. Not a command; runs like /me, through the same boundary."""
+        invocation = Invocation(
+            community=community,
+            channel="",
+            actor=actor,
+            path=("me",),
+            community_name=community_name,
+        )
+        return self.handle(invocation, handler=members.home).reply
+
+    def handle(self, invocation: Invocation, *, handler: Handler | None = None) -> Outcome:
         """Run one command. Never raises; the store is unchanged unless it succeeded."""
         try:
-            return neutralise_outcome(self._run(invocation))
+            return neutralise_outcome(self._run(invocation, handler))
         except UserError as error:
             return refused(error)
         except Exception:
@@ -173,7 +185,7 @@ class Core:
                 )
             )
 
-    def _run(self, invocation: Invocation) -> Outcome:
+    def _run(self, invocation: Invocation, handler: Handler | None = None) -> Outcome:
         command = catalogue.find(invocation.path)
         if command is None:
             raise UserError(
@@ -183,14 +195,14 @@ class Core:
         write = not command.read_only
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                return self._transaction(invocation, command, args, write=write)
+                return self._transaction(invocation, command, args, write=write, handler=handler)
             except _NeedsWrite:
                 write = True
             except Conflict:
                 if attempt == CONFLICT_ATTEMPTS:
                     raise
                 log.info("conflict on /%s, retrying (%d)", command.name, attempt)
-        return self._transaction(invocation, command, args, write=True)
+        return self._transaction(invocation, command, args, write=True, handler=handler)
 
     def _transaction(
         self,
@@ -199,6 +211,7 @@ class Core:
         args: dict[str, Any],
         *,
         write: bool,
+        handler: Handler | None = None,
     ) -> Outcome:
         now = self.clock.now()
         with self.uow.begin(write=write) as store:
@@ -226,7 +239,7 @@ class Core:
                 )
             if command.organiser_only and not ctx.is_organiser:
                 raise UserError(ORGANISERS_ONLY)
-            reply = HANDLERS[command.path](ctx, **args)
+            reply = (handler or HANDLERS[command.path])(ctx, **args)
         return Outcome(reply, tuple(ctx.posts))
 
     @staticmethod

@@ -359,7 +359,8 @@ class Scheduler:
             shape = {"to_members": c.recipients, "title": "A scheduled post failed"}
             shape["kind"] = "notice"
         shape = {"text": c.body, "kind": "reminder", **shape}
-        return neutralise_post(Post(community=c.community_key, nonce=f"d{c.id}", **shape))
+        post = Post(community=c.community_key, nonce=f"d{c.id}", resend=c.attempts > 1, **shape)
+        return neutralise_post(post)
 
     # -- driving it -------------------------------------------------------------------------
     async def run_due(self, messenger: Messenger, *, workers: int | None = None) -> int:

@@ -102,6 +102,9 @@ class Post:
     mentions: tuple[str, ...] = ()
     kind: str = "notice"  # notice | tutor_alert | prompt | reminder
     nonce: str | None = None  # a scheduled post's delivery id: a retried send is not repeated
+    # An earlier try of this delivery may have reached the platform (it failed unclearly, or
+    # its sender died): a platform without nonces must look before it posts again.
+    resend: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot import zones
@@ -36,6 +37,29 @@ def show(ctx: Context) -> Reply:
         ("Away", f"until {zones.show_date(away[1])}" if away else "no"),
     )
     return Reply(f"Here is your Cohort, {ctx.member.display_name}.", title="You", fields=fields)
+
+
+HOME_REQUESTS = 10
+
+
+def home(ctx: Context) -> Reply:
+    """A member's home (Slack's App Home tab): /me, plus the open requests in the topics
+    they offer, oldest first, each with its Claim button."""
+    mine = show(ctx)
+    waiting = {
+        int(r.id): r
+        for offer in ctx.store.offers_of(ctx.member_id)
+        for r in ctx.store.open_requests(ctx.community_id, offer.topic_key, limit=HOME_REQUESTS)
+        if r.requester_id != ctx.member_id
+    }
+    oldest = sorted(waiting.values(), key=lambda r: (r.created_at, r.id))[:HOME_REQUESTS]
+    items = tuple(f"#{r.id} {r.topic}: {r.details} (asked by {r.requester_name})" for r in oldest)
+    claims = tuple(
+        Button(f"Claim #{r.id}", f"tutor.claim:{r.id}", f"/tutor claim {r.id}", "primary")
+        for r in oldest[:5]
+    )
+    told = "Open requests in your topics:" if items else "No open requests in your topics."
+    return replace(mine, text=f"{mine.text} {told}", items=items, buttons=claims)
 
 
 def set_timezone(ctx: Context, *, zone: str) -> Reply:

@@ -1,0 +1,360 @@
+"""The Slack app: async Bolt listeners translating slash commands, buttons, modals and the
+App Home into the core, in Socket Mode (default) or HTTP mode (signed requests).
+
+Every listener acks first (Slack's 3-second rule), then runs the core in a worker thread
+and answers through ``response_url``, ``chat.postEphemeral`` or a direct message. Each
+Slack request carries an id (trigger or event id) that the core records, so a request
+Slack retries is handled once. Scheduled posts go through ``SlackMessenger``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.manifest import command_names
+from adapters.slack.render import (
+    ACTION,
+    FORM,
+    FORMS,
+    Message,
+    form_fields,
+    form_values,
+    form_view,
+    home_view,
+    post_message,
+    reply_message,
+)
+from bot import catalogue
+from bot.core import Core
+from bot.errors import UserError
+from bot.scheduler import SendFailed
+from bot.types import Actor, Invocation, Outcome, Post, Reply
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+DIRECTORY_TTL = 300.0  # seconds a users.info answer (name, admin) is trusted
+METADATA_EVENT = "cohort_delivery"
+HISTORY_LIMIT = 200  # messages looked through to find a post that may have gone out
+# Errors retrying cannot fix: the channel, the user, the message or the app's rights.
+PERMANENT = frozenset(
+    {
+        "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
+        "invalid_blocks", "invalid_blocks_format", "restricted_action", "cannot_dm_bot",
+        "user_not_found", "user_not_visible", "account_inactive", "invalid_auth",
+        "not_authed", "missing_scope", "token_revoked", "invalid_metadata_format",
+        "channel_is_archived", "too_many_attachments",
+    }
+)  # fmt: skip
+
+
+def community_key(team_id: str) -> str:
+    return f"{PLATFORM}:{team_id}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a request came from and how to answer it."""
+
+    team: str
+    user: str
+    channel: str | None
+    response_url: str | None
+    id: str
+
+
+class Directory:
+    """Who a Slack user is: display name and whether they are a workspace admin or owner
+    (``users.info``), cached for a few minutes."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+        self._known: dict[str, tuple[float, Actor]] = {}
+
+    async def actor(self, user: str, fallback: str) -> Actor:
+        now = time.monotonic()
+        cached = self._known.get(user)
+        if cached and now - cached[0] < DIRECTORY_TTL:
+            return cached[1]
+        try:
+            found = (await self.client.users_info(user=user))["user"]
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("users.info for %s failed (%s); treating them as a member", user, error)
+            return Actor(id=user, name=fallback or user)
+        profile = found.get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or found.get("name")
+        admin = bool(
+            found.get("is_admin") or found.get("is_owner") or found.get("is_primary_owner")
+        )
+        made = Actor(id=user, name=str(name or fallback or user), is_admin=admin)
+        self._known[user] = (now, made)
+        return made
+
+
+def api_client(token: str, api_url: str, *, blind_retries: bool = True) -> AsyncWebClient:
+    """A Web API client that waits out ``Retry-After`` on 429s. ``blind_retries=False`` also
+    drops slack_sdk's default retry on connection errors: a post whose send failed unclearly
+    must be looked for before it is sent again, never simply repeated."""
+    client = AsyncWebClient(token=token, base_url=api_url)
+    limited = AsyncRateLimitErrorRetryHandler(max_retry_count=3)
+    client.retry_handlers = [*client.retry_handlers, limited] if blind_retries else [limited]
+    return client
+
+
+class CohortSlack:
+    """The listeners, over one core and one workspace's bot token."""
+
+    def __init__(self, core: Core, client: AsyncWebClient, *, prefix: str = "") -> None:
+        self.core = core
+        self.client = client
+        self.names = command_names(prefix)
+        self.directory = Directory(client)
+        self.messenger = SlackMessenger(client)
+        self._background: set[asyncio.Task[None]] = set()
+
+    def register(self, app: AsyncApp) -> None:
+        app.command(re.compile(r"^/"))(self.on_command)
+        app.action(re.compile(f"^{ACTION}:"))(self.on_button)
+        app.view(FORM)(self.on_form)
+        app.event("app_home_opened")(self.on_home_opened)
+
+    # -- listeners ---------------------------------------------------------------------
+    async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        top = self.names.get(str(body.get("command", "")), "cohort")
+        line = f"/{top} {body.get('text') or ''}".strip()
+        place = Place(
+            team=body["team_id"],
+            user=body["user_id"],
+            channel=body.get("channel_id"),
+            response_url=body.get("response_url"),
+            id=f"slack:{body.get('trigger_id') or body.get('command_ts', '')}",
+        )
+        await self._line(place, line, str(body.get("user_name") or ""), body.get("trigger_id"))
+
+    async def on_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        place = Place(
+            team=(body.get("team") or {}).get("id") or body["user"]["team_id"],
+            user=body["user"]["id"],
+            channel=(body.get("channel") or {}).get("id"),
+            response_url=body.get("response_url"),
+            id=f"slack:{body.get('trigger_id')}",
+        )
+        name = str(body["user"].get("username") or body["user"].get("name") or "")
+        await self._line(place, str(action.get("value") or ""), name, body.get("trigger_id"))
+
+    async def on_form(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()  # closes the modal; the answer follows as a message
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        place = Place(
+            team=(body.get("team") or {}).get("id") or body["user"]["team_id"],
+            user=body["user"]["id"],
+            channel=meta.get("channel"),
+            response_url=None,
+            id=f"slack:view:{view.get('id')}:{view.get('hash')}",
+        )
+        actor = await self.directory.actor(place.user, str(body["user"].get("name") or ""))
+        try:
+            parsed = self.core.parse(str(meta.get("line", "")), **self._where(place, actor))
+        except UserError as error:
+            await self._answer(place, Outcome(Reply(error.message, is_error=True)))
+            return
+        args = {**parsed.args, **form_values(view.get("state") or {})}
+        await self._run(place, replace(parsed, args=args))
+
+    async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        await self.refresh_home(body.get("team_id") or "", event["user"])
+
+    # -- running -----------------------------------------------------------------------
+    async def _line(
+        self, place: Place, line: str, fallback_name: str, trigger_id: str | None
+    ) -> None:
+        actor = await self.directory.actor(place.user, fallback_name)
+        try:
+            parsed = self.core.parse(line, **self._where(place, actor))
+        except UserError as error:
+            await self._answer(place, Outcome(Reply(error.message, is_error=True)))
+            return
+        command = catalogue.find(parsed.path)
+        given = [o for o in form_fields(command) if parsed.args.get(o.key)] if command else []
+        if command is not None and parsed.path in FORMS and not given and trigger_id:
+            await self._open_form(place, command, parsed.args, trigger_id)
+            return
+        await self._run(place, parsed)
+
+    async def _open_form(
+        self, place: Place, command: catalogue.Command, args: dict[str, Any], trigger_id: str
+    ) -> None:
+        flags = [o for o in command.options if o.kind is catalogue.Kind.FLAG and args.get(o.key)]
+        line = " ".join(["/" + command.name, *(f"--{o.name}" for o in flags)])
+        meta = {"line": line, "channel": place.channel}
+        await self.client.views_open(trigger_id=trigger_id, view=form_view(command, meta, args))
+
+    def _where(self, place: Place, actor: Actor) -> dict[str, Any]:
+        return {
+            "community": community_key(place.team),
+            "channel": place.channel or "",
+            "actor": actor,
+            "id": place.id,
+        }
+
+    async def _run(self, place: Place, invocation: Invocation) -> None:
+        outcome = await self.core.handle_async(invocation)
+        try:
+            await self._answer(place, outcome)
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("answer to %s not shown: %s", place.id, error)
+        for post in outcome.posts:
+            await self.messenger.deliver(post)
+        touched = {place.user} | {m for p in outcome.posts for m in p.to_members}
+        for user in touched:
+            self._soon(self.refresh_home(place.team, user))
+
+    async def _answer(self, place: Place, outcome: Outcome) -> None:
+        """Through the response URL when there is one, else ephemeral in the channel (or
+        public there), else in a direct message (the App Home has no channel)."""
+        message = reply_message(outcome.reply)
+        if message.file is not None:
+            await self._send_file(place, message)
+        public = not message.ephemeral
+        if place.response_url:
+            kind = "in_channel" if public else "ephemeral"
+            await self._respond(place.response_url, message, kind)
+        elif place.channel and public:
+            await self.client.chat_postMessage(
+                channel=place.channel, text=message.text, blocks=message.blocks
+            )
+        elif place.channel:
+            await self.client.chat_postEphemeral(
+                channel=place.channel, user=place.user, text=message.text, blocks=message.blocks
+            )
+        else:
+            await self.client.chat_postMessage(
+                channel=place.user, text=message.text, blocks=message.blocks
+            )
+
+    async def _respond(self, url: str, message: Message, kind: str) -> None:
+        body = {"response_type": kind, "text": message.text, "blocks": message.blocks}
+        async with aiohttp.ClientSession() as session, session.post(url, json=body) as answer:
+            if answer.status >= 400:
+                log.warning("response_url answered %s", answer.status)
+
+    async def _send_file(self, place: Place, message: Message) -> None:
+        """An export goes to the member's direct messages as a file: Slack cannot attach
+        files to ephemeral messages."""
+        assert message.file is not None
+        name, content = message.file
+        dm = await self.client.conversations_open(users=place.user)
+        await self.client.files_upload_v2(
+            channel=dm["channel"]["id"], content=content, filename=name, title=name
+        )
+
+    async def refresh_home(self, team: str, user: str) -> None:
+        """Publish the member's App Home: their groups, streak and the requests they can
+        take. Called when they open it and after anything they or others did that shows
+        there."""
+        try:
+            actor = await self.directory.actor(user, user)
+            reply = await asyncio.to_thread(self.core.home, community_key(team), actor)
+            await self.client.views_publish(user_id=user, view=home_view(reply))
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
+            log.info("App Home of %s not refreshed: %s", user, error)
+
+    def _soon(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Wait for background refreshes (tests, shutdown)."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=timeout)
+
+
+class SlackMessenger:
+    """Sends the core's posts with ``chat.postMessage``. Slack has no idempotency key, so
+    each post carries its delivery id in message metadata; a resend (an earlier try may
+    have gone out) first looks for that metadata in the conversation and posts only when
+    it is not there."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def deliver(self, post: Post) -> None:
+        try:
+            await self.send(post)
+        except SendFailed as failure:
+            log.warning("post (%s) to %s not sent: %s", post.kind, post.community, failure)
+
+    async def send(self, post: Post) -> str | None:
+        message = post_message(post)
+        targets = ([post.channel] if post.channel else []) + list(post.to_members)
+        sent, refused, later = None, 0, None
+        for target in targets:
+            try:
+                sent = await self._one(post, target, message) or sent
+            except SendFailed as failure:
+                if not failure.permanent:
+                    later = failure
+                elif post.channel == target or len(targets) == 1:
+                    raise
+                else:
+                    refused += 1
+                    log.info("member %s takes no direct messages: %s", target, failure)
+        if later is not None:
+            raise later
+        if post.to_members and refused == len(post.to_members) and not post.channel:
+            raise SendFailed("no member could be sent a direct message", permanent=True)
+        return sent
+
+    async def _one(self, post: Post, target: str, message: Message) -> str | None:
+        try:
+            if post.resend and post.nonce:
+                found = await self._already_sent(target, post.nonce)
+                if found is not None:
+                    log.info("delivery %s was already in %s; not sent again", post.nonce, target)
+                    return found
+            metadata = {"event_type": METADATA_EVENT, "event_payload": {"delivery": post.nonce}}
+            answer = await self.client.chat_postMessage(
+                channel=target,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                **({"metadata": metadata} if post.nonce else {}),
+            )
+            return str(answer.get("ts"))
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown"))
+            raise SendFailed(f"Slack refused: {code}", permanent=code in PERMANENT) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise SendFailed(f"could not reach Slack (maybe sent): {error!r}") from None
+
+    async def _already_sent(self, target: str, nonce: str) -> str | None:
+        channel = target
+        if target.startswith(("U", "W")):
+            channel = (await self.client.conversations_open(users=target))["channel"]["id"]
+        history = await self.client.conversations_history(
+            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
+        )
+        for message in history.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("delivery") == nonce:
+                return str(message.get("ts"))
+        return None
