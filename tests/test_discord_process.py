@@ -3,108 +3,43 @@ serving commands and posting scheduled prompts, against the stand-in on loopback
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.bootstrap import bootstrap
-from bot.clock import FakeClock
-from bot.types import Actor
 from tests import discord_standin as ds
+from tests import processes
+from tests.processes import Background, kill, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-class Background:
-    """The stand-in on its own event loop in a thread, so a child process can use it."""
-
-    def __init__(self, guilds: list[dict[str, Any]] | None = None) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.standin = self.call(self._start(guilds))
-
-    async def _start(self, guilds: list[dict[str, Any]] | None) -> ds.DiscordStandIn:
-        standin = ds.DiscordStandIn(guilds=guilds)
-        await standin.start()
-        return standin
-
-    def call(self, coroutine: Any, timeout: float = 30) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.call(self.standin.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+async def _standin(guilds: list[dict[str, Any]] | None = None) -> ds.DiscordStandIn:
+    standin = ds.DiscordStandIn(guilds=guilds)
+    await standin.start()
+    return standin
 
 
 @pytest.fixture
 def background() -> Iterator[Background]:
-    made = Background()
+    made = Background(_standin)
     yield made
     made.close()
 
 
-def environment(standin: ds.DiscordStandIn) -> dict[str, str]:
-    return {
-        **os.environ,
-        "COHORT_CONFIG": os.devnull,
+def spawn(standin: ds.DiscordStandIn, db: str, *extra: str) -> subprocess.Popen[str]:
+    env = {
         "COHORT_DISCORD_TOKEN": standin.token,
         "COHORT_DISCORD_API_BASE": standin.api_base,
         "COHORT_DISCORD_GATEWAY_URL": standin.gateway_url,
-        "COHORT_LOGGING_LEVEL": "INFO",
     }
-
-
-def spawn(standin: ds.DiscordStandIn, db: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli", "discord", "--db", db, *extra],
-        cwd=ROOT,
-        env=environment(standin),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def stop(child: subprocess.Popen[str]) -> str:
-    """SIGTERM, as a container stop sends; the output, after a clean exit."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-    output, _ = child.communicate(timeout=30)
-    assert child.returncode == 0, output
-    assert "Traceback" not in output, output
-    return output
+    return processes.spawn(["discord", "--db", db, *extra], env)
 
 
 def schedule_due_prompts(url: str, guild: str, channels: list[str]) -> None:
-    """Ten minutes ago an organiser scheduled a prompt per channel for two minutes ago:
-    due when the bot starts."""
-    now = datetime.now(UTC)
-    due = now - timedelta(minutes=2)
-    core = bootstrap(url, clock=FakeClock(now - timedelta(minutes=10)))
-    organiser = Actor(id=ds.ACTOR["id"], name="mason", is_admin=True)
-    for channel in channels:
-        done = core.handle_text(
-            f"/prompts schedule <#{channel}> daily {due:%H:%M} --tz UTC",
-            community=f"discord:{guild}",
-            channel=channel,
-            actor=organiser,
-        )
-        assert not done.reply.is_error, done.reply.text
-    core.uow.dispose()  # type: ignore[attr-defined]
+    processes.schedule_due_prompts(url, f"discord:{guild}", ds.ACTOR["id"], channels)
 
 
 def test_cohort_discord_serves_commands_and_posts_what_is_due(
@@ -126,9 +61,7 @@ def test_cohort_discord_serves_commands_and_posts_what_is_due(
         stop(child)
         assert time.monotonic() - started < 10
     finally:
-        if child.poll() is None:
-            child.kill()
-            print(child.communicate()[0])  # shown when the test fails
+        kill(child)
 
 
 OTHER_GUILD = "290926798630552303"  # on shard 0 of 2 (Study Hall is on shard 1)
@@ -144,7 +77,7 @@ def test_two_shard_processes_share_postgresql_and_post_each_prompt_once(pg_url: 
         {**ds.STUDY_HALL, "channels": ds.STUDY_HALL["channels"] + hall},
         {"id": OTHER_GUILD, "name": "Night School", "owner_id": ds.ACTOR["id"], "channels": night},
     ]
-    background = Background(guilds)
+    background = Background(lambda: _standin(guilds))
     standin = background.standin
     schedule_due_prompts(pg_url, ds.GUILD_ID, [c["id"] for c in hall])
     schedule_due_prompts(pg_url, OTHER_GUILD, [c["id"] for c in night])
