@@ -196,9 +196,13 @@ def _slack_manifest(args: argparse.Namespace, settings: config.Settings) -> int:
     import json
 
     manifest, _ = _slack_modules()
-    made = manifest.manifest(
-        name=args.name, prefix=settings.slack_command_prefix, request_url=args.request_url
-    )
+    try:
+        made = manifest.manifest(
+            name=args.name, prefix=settings.slack_command_prefix, request_url=args.request_url
+        )
+    except ValueError as error:
+        print(f"cohort: --name: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(made, indent=2))
     return 0
 

@@ -346,6 +346,7 @@ class SlackStandIn:
             "chat.postEphemeral": self._post_ephemeral,
             "chat.update": self._update,
             "conversations.history": self._history,
+            "conversations.join": self._join,
             "conversations.open": self._open,
             "conversations.info": self._info,
             "users.info": self._users_info,
@@ -392,9 +393,12 @@ class SlackStandIn:
         self.users[id] = slack_user(id, name, team_id=self.team_id, admin=admin, owner=owner, tz=tz)
         return self.users[id]
 
-    def add_channel(self, id: str, name: str) -> JSON:
+    def add_channel(self, id: str, name: str, *, member: bool = True) -> JSON:
+        """A public channel; ``member=False``: the bot may post (chat:write.public) but not
+        read its history until it joins (conversations.join)."""
         channel: JSON = {"id": id, "name": name, "is_channel": True, "is_private": False}
-        channel |= {"is_im": False, "is_archived": False, "is_member": True, "created": 1700000000}
+        channel |= {"is_im": False, "is_archived": False, "is_member": member}
+        channel["created"] = 1700000000
         self.channels[id] = channel | {"context_team_id": self.team_id}
         return self.channels[id]
 
@@ -724,10 +728,22 @@ class SlackStandIn:
         found = {"ok": True, "channel": channel, "ts": message["ts"]}
         return found | {"text": message.get("text", ""), "message": copy.deepcopy(message)}
 
+    async def _join(self, call: Call) -> JSON:
+        found = self.channels.get(str(call.args.get("channel")))
+        if found is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if found.get("is_private"):
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        found["is_member"] = True
+        return {"ok": True, "channel": copy.deepcopy(found)}
+
     async def _history(self, call: Call) -> JSON:
         args, channel = call.args, self._channel(call.args.get("channel"))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        known = self.channels.get(channel)
+        if known is not None and not known.get("is_member", True):
+            return {"ok": False, "error": "not_in_channel"}  # chat:write.public posts, can't read
         try:
             oldest = Decimal(str(args.get("oldest") or 0))
             latest = Decimal(str(args["latest"])) if args.get("latest") else None

@@ -68,8 +68,14 @@ def test_cohort_reaches_every_command_and_private_answers_are_ephemeral(sqlite_u
         assert wrong.body["response_type"] == "ephemeral" and "Did you mean join" in shown(wrong)
         long = await bot.command("/tutor", "request recursion " + "x" * 10_000)
         assert "characters" in shown(long) and bot.rows("help_request") == []
-        loud = await bot.command("/tutor", "request recursion <!channel> <@U222> &")
-        assert "<!channel>" not in shown(loud) and "<@U222>" not in shown(loud)
+        # Slack escapes &, < and > in what was typed; mentions arrive as markup.
+        await bot.command("/tutor", 'request maths "is a &lt; b &amp;&amp; b &lt; c?"')
+        assert [r["details"] for r in bot.rows("help_request")] == ["is a < b && b < c?"]
+        loud = await bot.command("/reflect", "<!channel> & <@U222|bo> see #C111 &lt;b&gt;")
+        assert loud.body["response_type"] == "in_channel"
+        echoed = loud.body["blocks"][1]["text"]["text"]
+        assert "<!channel>" not in echoed and "<@U222" not in echoed and "<b>" not in echoed
+        assert "&amp;" in echoed and "&lt;b&gt;" in echoed
 
     go(sqlite_url, scenario)
 
@@ -134,13 +140,15 @@ def test_reflections_and_groups_open_a_modal_that_does_the_command(sqlite_url: s
         assert "ana" not in shown(post).lower()
         (row,) = bot.rows("reflection")
         assert (row["text"], row["visibility"]) == ("it clicked", "anonymous")
+        told = await bot.standin.next_response()  # through the command's response_url
+        assert told.body["response_type"] == "ephemeral" and "anonymously" in shown(told)
         await bot.standin.send_envelope("slash_commands", ss.slash("/group", "create"))
         await bot.standin.next_call("views.open")
         form = bot.standin.views_opened[-1].view
         group = {"name": {"name": "Proof Club"}, "capacity": {"capacity": "4"}}
         await bot.interactive(ss.view_submission("cohort_form", group, view=form))
-        announced = await bot.standin.next_post()
-        assert "Proof Club" in shown(announced)
+        announced = await bot.standin.next_response()
+        assert announced.body["response_type"] == "in_channel" and "Proof Club" in shown(announced)
         assert [(g["name"], g["capacity"]) for g in bot.rows("study_group")] == [("Proof Club", 4)]
 
     go(sqlite_url, scenario)
@@ -251,5 +259,43 @@ def test_a_rate_limited_post_waits_for_retry_after_and_goes_once(sqlite_url: str
         assert time.monotonic() - started >= 1.0
         assert len(bot.standin.messages["C222"]) == 1
         assert [d["status"] for d in bot.rows("delivery")] == ["sent"]
+
+    go(sqlite_url, scenario)
+
+
+def test_a_resend_to_a_channel_it_only_posts_in_joins_to_look(sqlite_url: str) -> None:
+    async def scenario(bot: Running) -> None:
+        bot.standin.add_channel("C333", "announcements", member=False)  # chat:write.public
+        await bot.command("/prompts", "schedule <#C333|announcements> daily 09:00", user="UADMIN")
+        bot.clock.advance(timedelta(hours=1, minutes=5))
+        bot.standin.drop_next("chat.postMessage", 1)
+        await bot.scheduler.run_due(bot.cohort.messenger)
+        bot.clock.advance(timedelta(minutes=5))
+        await bot.scheduler.run_due(bot.cohort.messenger)
+        assert len(bot.standin.messages["C333"]) == 1
+        assert [d["status"] for d in bot.rows("delivery")] == ["sent"]
+        assert [c.method for c in bot.standin.calls if c.args.get("channel") == "C333"][-3:] == [
+            "conversations.history",
+            "conversations.join",
+            "conversations.history",
+        ]
+
+    go(sqlite_url, scenario)
+
+
+def test_failures_after_the_ack_are_told_not_swallowed(sqlite_url: str) -> None:
+    async def scenario(bot: Running) -> None:
+        bot.standin.fail_next("views.open", error="expired_trigger_id")
+        envelope = await bot.standin.send_envelope("slash_commands", ss.slash("/reflect", ""))
+        await bot.standin.next_ack(envelope)  # acked although the listener then failed
+        sorry = await bot.standin.next_response()
+        assert "went wrong" in shown(sorry) and sorry.body["response_type"] == "ephemeral"
+        # An anonymous reflection in a conversation Cohort is not in: the post fails, and
+        # the author hears so instead of believing it was shared.
+        where = {"channel": "D0HUMANS", "channel_name": "directmessage"}
+        answer = await bot.command("/reflect", "quietly --anonymous", **where)
+        assert "anonymously" in shown(answer)
+        told = await bot.standin.next_response()
+        assert "could not post that in this conversation" in shown(told)
 
     go(sqlite_url, scenario)

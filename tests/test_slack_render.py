@@ -81,3 +81,14 @@ def test_the_home_view_is_a_home_tab() -> None:
     view = render.home_view(Reply("Hi", title="You", fields=(("Streak", "3 days"),)))
     assert view["type"] == "home" and view["blocks"][0]["type"] == "header"
     assert "/cohort help" in texts(view["blocks"])
+
+
+def test_a_big_groups_reminder_mentions_everyone_and_lists_count_what_they_leave_out() -> None:
+    members = tuple(f"U{10**9 + i}" for i in range(500))
+    post = Post(community="slack:T1", text="LA meets soon", channel="C1", mentions=members)
+    blocks = render.post_message(post).blocks
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if "text" in b)
+    assert texts(blocks).count("<@U") == 500
+    long = tuple("x" * 1000 for _ in range(10))  # two per section: five sections
+    kept = render._list(long, 3)
+    assert kept[-1]["text"]["text"] == "…and 6 more" and len(kept) == 3

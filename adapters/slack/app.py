@@ -48,6 +48,9 @@ PLATFORM = "slack"
 DIRECTORY_TTL = 300.0  # seconds a users.info answer (name, admin) is trusted
 METADATA_EVENT = "cohort_delivery"
 HISTORY_LIMIT = 200  # messages looked through to find a post that may have gone out
+HISTORY_WINDOW = 2 * 24 * 3600  # seconds back: a resend is minutes, at most the grace, late
+# Slack escapes these three in slash command text; the grammar wants what was typed.
+ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 # Errors retrying cannot fix: the channel, the user, the message or the app's rights.
 PERMANENT = frozenset(
     {
@@ -55,7 +58,10 @@ PERMANENT = frozenset(
         "invalid_blocks", "invalid_blocks_format", "restricted_action", "cannot_dm_bot",
         "user_not_found", "user_not_visible", "account_inactive", "invalid_auth",
         "not_authed", "missing_scope", "token_revoked", "invalid_metadata_format",
-        "channel_is_archived", "too_many_attachments",
+        "channel_is_archived", "too_many_attachments", "msg_blocks_too_long",
+        "invalid_arguments", "metadata_too_large", "invalid_metadata_schema",
+        "restricted_action_read_only_channel", "not_allowed_token_type", "ekm_access_denied",
+        "team_access_not_granted", "method_not_supported_for_channel_type",
     }
 )  # fmt: skip
 
@@ -72,7 +78,8 @@ class Place:
     user: str
     channel: str | None
     response_url: str | None
-    id: str
+    id: str | None
+    team_name: str | None = None
 
 
 class Directory:
@@ -91,7 +98,9 @@ class Directory:
         try:
             found = (await self.client.users_info(user=user))["user"]
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
-            log.warning("users.info for %s failed (%s); treating them as a member", user, error)
+            log.warning("users.info for %s failed (%s)", user, error)
+            if cached:  # stale beats renaming them
+                return cached[1]
             return Actor(id=user, name=fallback or user)
         profile = found.get("profile") or {}
         name = profile.get("display_name") or profile.get("real_name") or found.get("name")
@@ -102,14 +111,16 @@ class Directory:
         self._known[user] = (now, made)
         return made
 
+    def known(self, user: str) -> bool:
+        return user in self._known
 
-def api_client(token: str, api_url: str, *, blind_retries: bool = True) -> AsyncWebClient:
-    """A Web API client that waits out ``Retry-After`` on 429s. ``blind_retries=False`` also
-    drops slack_sdk's default retry on connection errors: a post whose send failed unclearly
-    must be looked for before it is sent again, never simply repeated."""
+
+def api_client(token: str, api_url: str) -> AsyncWebClient:
+    """A Web API client that waits out ``Retry-After`` on 429s, and nothing else: slack_sdk's
+    default retry on connection errors would repeat a post that may have gone out. A post
+    whose send failed unclearly is looked for before it is sent again (``SlackMessenger``)."""
     client = AsyncWebClient(token=token, base_url=api_url)
-    limited = AsyncRateLimitErrorRetryHandler(max_retry_count=3)
-    client.retry_handlers = [*client.retry_handlers, limited] if blind_retries else [limited]
+    client.retry_handlers = [AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
     return client
 
 
@@ -118,7 +129,7 @@ class CohortSlack:
 
     def __init__(self, core: Core, client: AsyncWebClient, *, prefix: str = "") -> None:
         self.core = core
-        self.client = client
+        self.client = client  # answers and views; posts that may repeat go via the messenger
         self.names = command_names(prefix)
         self.directory = Directory(client)
         self.messenger = SlackMessenger(client)
@@ -130,19 +141,43 @@ class CohortSlack:
         app.view(FORM)(self.on_form)
         app.event("app_home_opened")(self.on_home_opened)
 
+    async def _guarded(self, place: Place, work: Any) -> None:
+        """After the ack: run ``work``; an unexpected failure is logged and the person told
+        (a listener that raises can make Bolt drop its ack). Tracked so shutdown waits."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._background.add(task)  # type: ignore[arg-type]
+        try:
+            await work
+        except Exception:
+            log.exception("Slack request %s failed", place.id)
+            sorry = Reply("Sorry, something went wrong on my side.", is_error=True)
+            try:
+                await self._answer(place, Outcome(sorry))
+            except Exception as error:  # nobody left to tell
+                log.info("could not apologise for %s: %s", place.id, error)
+        finally:
+            if task is not None:
+                self._background.discard(task)  # type: ignore[arg-type]
+
     # -- listeners ---------------------------------------------------------------------
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
         top = self.names.get(str(body.get("command", "")), "cohort")
-        line = f"/{top} {body.get('text') or ''}".strip()
+        text = str(body.get("text") or "")
+        for entity, char in ENTITIES:
+            text = text.replace(entity, char)
         place = Place(
             team=body["team_id"],
             user=body["user_id"],
             channel=body.get("channel_id"),
             response_url=body.get("response_url"),
-            id=f"slack:{body.get('trigger_id') or body.get('command_ts', '')}",
+            id=_request_id(body.get("trigger_id")),
+            team_name=body.get("team_domain"),
         )
-        await self._line(place, line, str(body.get("user_name") or ""), body.get("trigger_id"))
+        line = f"/{top} {text}".strip()
+        fallback = str(body.get("user_name") or "")
+        await self._guarded(place, self._line(place, line, fallback, body.get("trigger_id")))
 
     async def on_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
@@ -152,22 +187,33 @@ class CohortSlack:
             user=body["user"]["id"],
             channel=(body.get("channel") or {}).get("id"),
             response_url=body.get("response_url"),
-            id=f"slack:{body.get('trigger_id')}",
+            id=_request_id(body.get("trigger_id")),
+            team_name=(body.get("team") or {}).get("domain"),
         )
         name = str(body["user"].get("username") or body["user"].get("name") or "")
-        await self._line(place, str(action.get("value") or ""), name, body.get("trigger_id"))
+        line = str(action.get("value") or "")
+        await self._guarded(place, self._line(place, line, name, body.get("trigger_id")))
 
     async def on_form(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()  # closes the modal; the answer follows as a message
         view = body["view"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            meta = {}
         place = Place(
             team=(body.get("team") or {}).get("id") or body["user"]["team_id"],
             user=body["user"]["id"],
             channel=meta.get("channel"),
-            response_url=None,
+            response_url=meta.get("response_url"),  # the command's or button's, 30 min
             id=f"slack:view:{view.get('id')}:{view.get('hash')}",
+            team_name=(body.get("team") or {}).get("domain"),
         )
+        await self._guarded(place, self._submitted(place, body, view, meta))
+
+    async def _submitted(
+        self, place: Place, body: dict[str, Any], view: dict[str, Any], meta: dict[str, Any]
+    ) -> None:
         actor = await self.directory.actor(place.user, str(body["user"].get("name") or ""))
         try:
             parsed = self.core.parse(str(meta.get("line", "")), **self._where(place, actor))
@@ -186,9 +232,8 @@ class CohortSlack:
     async def _line(
         self, place: Place, line: str, fallback_name: str, trigger_id: str | None
     ) -> None:
-        actor = await self.directory.actor(place.user, fallback_name)
-        try:
-            parsed = self.core.parse(line, **self._where(place, actor))
+        try:  # the actor is filled in below: a form must open within the trigger's 3 s
+            parsed = self.core.parse(line, **self._where(place, Actor(place.user, place.user)))
         except UserError as error:
             await self._answer(place, Outcome(Reply(error.message, is_error=True)))
             return
@@ -197,14 +242,15 @@ class CohortSlack:
         if command is not None and parsed.path in FORMS and not given and trigger_id:
             await self._open_form(place, command, parsed.args, trigger_id)
             return
-        await self._run(place, parsed)
+        actor = await self.directory.actor(place.user, fallback_name)
+        await self._run(place, replace(parsed, actor=actor))
 
     async def _open_form(
         self, place: Place, command: catalogue.Command, args: dict[str, Any], trigger_id: str
     ) -> None:
         flags = [o for o in command.options if o.kind is catalogue.Kind.FLAG and args.get(o.key)]
         line = " ".join(["/" + command.name, *(f"--{o.name}" for o in flags)])
-        meta = {"line": line, "channel": place.channel}
+        meta = {"line": line, "channel": place.channel, "response_url": place.response_url}
         await self.client.views_open(trigger_id=trigger_id, view=form_view(command, meta, args))
 
     def _where(self, place: Place, actor: Actor) -> dict[str, Any]:
@@ -213,6 +259,7 @@ class CohortSlack:
             "channel": place.channel or "",
             "actor": actor,
             "id": place.id,
+            "community_name": place.team_name,
         }
 
     async def _run(self, place: Place, invocation: Invocation) -> None:
@@ -222,7 +269,9 @@ class CohortSlack:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             log.warning("answer to %s not shown: %s", place.id, error)
         for post in outcome.posts:
-            await self.messenger.deliver(post)
+            delivered = await self.messenger.deliver(post)
+            if not delivered and post.channel and post.channel == place.channel:
+                await self._answer(place, Outcome(Reply(NOT_POSTED, is_error=True)))
         touched = {place.user} | {m for p in outcome.posts for m in p.to_members}
         for user in touched:
             self._soon(self.refresh_home(place.team, user))
@@ -271,7 +320,9 @@ class CohortSlack:
         take. Called when they open it and after anything they or others did that shows
         there."""
         try:
-            actor = await self.directory.actor(user, user)
+            actor = await self.directory.actor(user, "")
+            if actor.name == user and not self.directory.known(user):
+                return  # users.info failed: not worth renaming them to their id
             reply = await asyncio.to_thread(self.core.home, community_key(team), actor)
             await self.client.views_publish(user_id=user, view=home_view(reply))
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
@@ -297,11 +348,14 @@ class SlackMessenger:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
 
-    async def deliver(self, post: Post) -> None:
+    async def deliver(self, post: Post) -> bool:
+        """A post that came with a command's answer: failures are logged, not retried."""
         try:
             await self.send(post)
         except SendFailed as failure:
             log.warning("post (%s) to %s not sent: %s", post.kind, post.community, failure)
+            return False
+        return True
 
     async def send(self, post: Post) -> str | None:
         message = post_message(post)
@@ -347,14 +401,53 @@ class SlackMessenger:
             raise SendFailed(f"could not reach Slack (maybe sent): {error!r}") from None
 
     async def _already_sent(self, target: str, nonce: str) -> str | None:
-        channel = target
-        if target.startswith(("U", "W")):
-            channel = (await self.client.conversations_open(users=target))["channel"]["id"]
-        history = await self.client.conversations_history(
-            channel=channel, limit=HISTORY_LIMIT, include_all_metadata=True
-        )
+        """The ts of this delivery's message in the conversation, if an earlier try posted
+        it. A public channel the bot posts to without being in it (chat:write.public) is
+        joined to read it. Raises ``SendFailed`` (to retry later) when it cannot look."""
+        try:
+            channel = target
+            if target.startswith(("U", "W")):
+                channel = (await self.client.conversations_open(users=target))["channel"]["id"]
+            try:
+                history = await self._history(channel)
+            except SlackApiError as error:
+                if error.response.get("error") != "not_in_channel":
+                    raise
+                if not await self._join(channel):
+                    return None  # a private one: the bot could not have posted there either
+                history = await self._history(channel)
+        except SlackApiError as error:
+            code = error.response.get("error")
+            raise SendFailed(f"could not check whether it was sent: {code}") from None
         for message in history.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("delivery") == nonce:
                 return str(message.get("ts"))
         return None
+
+    async def _history(self, channel: str) -> Any:
+        return await self.client.conversations_history(
+            channel=channel,
+            limit=HISTORY_LIMIT,
+            oldest=str(time.time() - HISTORY_WINDOW),
+            include_all_metadata=True,
+        )
+
+    async def _join(self, channel: str) -> bool:
+        try:
+            await self.client.conversations_join(channel=channel)
+        except SlackApiError as error:
+            log.info("cannot join %s to look for a post: %s", channel, error)
+            return False
+        return True
+
+
+def _request_id(trigger_id: str | None) -> str | None:
+    """The id the core de-duplicates on: Slack repeats a retried request's trigger id."""
+    return f"slack:{trigger_id}" if trigger_id else None
+
+
+NOT_POSTED = (
+    "I could not post that in this conversation. Invite Cohort here (/invite @Cohort), "
+    "or use a channel it is in."
+)

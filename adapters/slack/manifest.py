@@ -37,7 +37,7 @@ HINT_MAX = 100
 
 def command_names(prefix: str = "") -> dict[str, str]:
     """Slash command (with its slash) -> catalogue top-level name ("" for /cohort's all)."""
-    free = [t for t in catalogue.TOP_LEVEL if t not in RESERVED and t != "cohort"]
+    free = [t for t in catalogue.TOP_LEVEL if (prefix or t not in RESERVED) and t != "cohort"]
     names = {f"/{prefix}{top}": top for top in free}
     return {**names, "/cohort": "cohort"}
 
@@ -51,10 +51,19 @@ def _hint(top: str) -> str:
     return " | ".join(p for p in [bare, *(s for s in subs if s)] if p)[:HINT_MAX]
 
 
+NAME_MAX = 35  # Slack's limit for an app's name
+
+
 def manifest(
     *, name: str = "Cohort", prefix: str = "", request_url: str | None = None
 ) -> dict[str, Any]:
-    """Socket Mode unless ``request_url`` (HTTP mode: every request goes to that URL)."""
+    """Socket Mode unless ``request_url`` (HTTP mode: every request goes to that URL).
+
+    Raises:
+        ValueError: a name Slack would refuse.
+    """
+    if not 1 <= len(name.strip()) <= NAME_MAX:
+        raise ValueError(f"an app name has 1 to {NAME_MAX} characters")
     commands = []
     for slash, top in command_names(prefix).items():
         description = (

@@ -46,21 +46,30 @@ def _section(text: str) -> dict[str, Any]:
 
 
 def _list(items: tuple[str, ...], room: int) -> list[dict[str, Any]]:
-    """Items as sections of bullets, each under Slack's 3,000 characters."""
-    blocks: list[dict[str, Any]] = []
-    lines: list[str] = []
-    for index, item in enumerate(items):
-        line = "• " + shorten(mrkdwn(item), SECTION_MAX - 20)
-        if sum(len(x) + 1 for x in lines) + len(line) > SECTION_MAX - 20:
-            blocks.append(_section("\n".join(lines)))
-            lines = []
-        if len(blocks) >= room:
-            blocks[-1:] = [_section(f"…and {len(items) - index} more")]
-            return blocks
-        lines.append(line)
-    if lines:
-        blocks.append(_section("\n".join(lines)))
-    return blocks
+    """Items as sections of bullets, each under Slack's 3,000 characters, in at most
+    ``room`` blocks; the last says how many were left out."""
+    sections: list[list[str]] = [[]]
+    for item in items:
+        line = "• " + shorten(mrkdwn(item), SECTION_MAX - 40)
+        if sum(len(x) + 1 for x in sections[-1]) + len(line) > SECTION_MAX - 40:
+            sections.append([])
+        sections[-1].append(line)
+    sections = [s for s in sections if s]
+    if len(sections) > room > 0:
+        kept = sections[: room - 1]
+        left = len(items) - sum(len(s) for s in kept)
+        sections = [*kept, [f"…and {left} more"]]
+    return [_section("\n".join(lines)) for lines in sections[: max(room, 0)]]
+
+
+def _mentions(users: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A big group's reminder: every member mentioned, across as many sections as needed."""
+    sections: list[list[str]] = [[]]
+    for user in users:
+        if sum(len(x) + 1 for x in sections[-1]) + len(user) + 4 > SECTION_MAX:
+            sections.append([])
+        sections[-1].append(f"<@{user}>")
+    return [_section(" ".join(s)) for s in sections if s]
 
 
 def buttons(shown: tuple[Button, ...]) -> list[dict[str, Any]]:
@@ -104,8 +113,7 @@ def blocks_for(
     if title:
         header = shorten(title, HEADER_MAX)
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": header}})
-    if mentions:
-        blocks.append(_section(" ".join(f"<@{m}>" for m in mentions)))
+    blocks += _mentions(mentions)
     if text:
         blocks.append(_section(mrkdwn(text)))
     for start in range(0, min(len(fields), 40), FIELDS_MAX):

@@ -50,7 +50,6 @@ def build(
         process_before_response=False,
     )
     cohort = CohortSlack(core, client, prefix=settings.slack_command_prefix)
-    cohort.messenger.client = api_client(token, settings.slack_api_url, blind_retries=False)
     cohort.register(app)
     return app, cohort
 
@@ -74,10 +73,10 @@ async def run_socket_mode(
     try:
         await stop.wait()
     finally:
+        await handler.close_async()  # no new requests; those in flight finish below
         if timer:
             await timer.aclose()
         await cohort.drain()
-        await handler.close_async()
 
 
 def web_app(app: AsyncApp, cohort: CohortSlack, scheduler: Scheduler | None) -> web.Application:
