@@ -29,6 +29,8 @@ BOT_SCOPES = (
     "im:history",  # reconcile a direct message whose send failed unclearly
     "channels:history",  # reconcile a channel post whose send failed unclearly
     "groups:history",  # ... in private channels the bot is in
+    "mpim:history",  # ... in group direct messages
+    "channels:join",  # join a public channel it posts in, to read that history
     "users:read",  # organisers: workspace admins and owners (users.info)
     "files:write",  # /me export as a file
 )
