@@ -27,9 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,11 +38,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))  # tests/ is not an installed package
 
 import pytest  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import databases  # noqa: E402
 from tests import discord_standin as ds  # noqa: E402
 from tests.discord_bot import Running, running  # noqa: E402
-from tests.pg import fresh_schema  # noqa: E402
 
 JSON = dict[str, Any]
 SUBJECTS = ("Linear Algebra", "Calculus", "Statistics", "Algorithms", "Databases", "Physics")
@@ -202,8 +199,7 @@ async def scenarios(answers: Answers, args: argparse.Namespace) -> list[Stats]:
 
 def report(title: str, stats: list[Stats]) -> None:
     print(f"\n== {title}\n{HEADER}", *(one.row() for one in stats), sep="\n")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"peak RSS of this process so far: {peak:.0f} MiB")
+    print(databases.peak_rss())
 
 
 def parse_args() -> argparse.Namespace:
@@ -225,12 +221,7 @@ def main() -> None:
         f"groups {args.groups}, autocomplete {args.autocomplete}, "
         f"defer after {args.defer_after_ms} ms"
     )
-    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as folder:
-        report("SQLite (temp file)", asyncio.run(bench(f"sqlite:///{folder}/cohort.db", args)))
-    if args.pg:
-        with fresh_schema(args.pg, "cohort_bench") as url:
-            title = f"PostgreSQL ({make_url(args.pg).render_as_string()})"
-            report(title, asyncio.run(bench(url, args)))
+    databases.each(args.pg, lambda url: bench(url, args), report)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import resource
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -47,11 +45,10 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))  # tests/ is not an installed package
 
 import pytest  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import databases  # noqa: E402
 from bot.types import Outcome  # noqa: E402
 from tests import slack_standin as ss  # noqa: E402
-from tests.pg import fresh_schema  # noqa: E402
 from tests.slack_bot import Running, running  # noqa: E402
 
 JSON = dict[str, Any]
@@ -289,8 +286,7 @@ async def socket_mode(answers: Answers, mix: Mix, args: argparse.Namespace) -> l
 def report(title: str, result: tuple[list[Stats], list[str]]) -> None:
     stats, notes = result
     print(f"\n== {title}\n{HEADER}", *(one.row() for one in stats), *notes, sep="\n")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"peak RSS of this process so far: {peak:.0f} MiB")
+    print(databases.peak_rss())
 
 
 def parse_args() -> argparse.Namespace:
@@ -310,12 +306,7 @@ def main() -> None:
         f"commands {args.commands}, throughput {args.throughput} in waves of {args.wave}, "
         f"http {args.http}, groups {args.groups}"
     )
-    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as folder:
-        report("SQLite (temp file)", asyncio.run(bench(f"sqlite:///{folder}/cohort.db", args)))
-    if args.pg:
-        with fresh_schema(args.pg, "cohort_bench") as url:
-            title = f"PostgreSQL ({make_url(args.pg).render_as_string()})"
-            report(title, asyncio.run(bench(url, args)))
+    databases.each(args.pg, lambda url: bench(url, args), report)
 
 
 if __name__ == "__main__":
