@@ -65,7 +65,7 @@ def test_socket_mode_serves_commands_and_posts_what_is_due(
         background.call(standin.wait_connected(2, timeout=30))
         again = background.call(standin.send_envelope("slash_commands", ss.slash("/group", "list")))
         background.call(standin.next_ack(again))
-        assert standin.connections_opened == 2
+        assert standin.connections_opened == 3  # the token check, the first link, the new one
         started = time.monotonic()
         stop(child)
         assert time.monotonic() - started < 10
@@ -119,3 +119,17 @@ def _post_when_up(background: Background, standin: ss.SlackStandIn, url: str, bo
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_a_wrong_token_is_a_clear_error_not_a_reconnect_loop(
+    background: Background, tmp_path: Path
+) -> None:
+    env = environment(background.standin) | {"COHORT_SLACK_APP_TOKEN": "xapp-revoked"}
+    child = processes.spawn(["slack", "--db", f"sqlite:///{tmp_path / 'c.db'}"], env)
+    try:
+        output, _ = child.communicate(timeout=30)
+        assert child.returncode == 2
+        assert "Slack refused the app-level token (invalid_auth)" in output
+        assert "Traceback" not in output and "Unclosed" not in output
+    finally:
+        kill(child)

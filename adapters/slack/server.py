@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import config
@@ -54,6 +55,22 @@ def build(
     return app, cohort
 
 
+async def check_tokens(cohort: CohortSlack, app_token: str | None = None) -> None:
+    """Fail fast and clearly on a wrong token: Socket Mode would otherwise retry forever."""
+    try:
+        await cohort.client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise SlackSetupError(f"Slack refused the bot token ({code}).") from None
+    if app_token is None:
+        return
+    try:  # an unused connection URL simply expires
+        await cohort.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        code = error.response.get("error")
+        raise SlackSetupError(f"Slack refused the app-level token ({code}).") from None
+
+
 def runner(cohort: CohortSlack, scheduler: Scheduler | None) -> ScheduleRunner | None:
     return ScheduleRunner(scheduler, cohort.messenger) if scheduler else None
 
@@ -63,6 +80,7 @@ async def run_socket_mode(
 ) -> None:
     """Until SIGTERM or Ctrl-C: one WebSocket to Slack, reconnecting as Slack asks."""
     app_token = need(settings.slack_app_token, "app-level token", "COHORT_SLACK_APP_TOKEN")
+    await check_tokens(cohort, app_token)
     handler = AsyncSocketModeHandler(app, app_token)
     timer = runner(cohort, scheduler)
     stop = asyncio.Event()
