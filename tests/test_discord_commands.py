@@ -13,7 +13,7 @@ import re
 import pytest
 
 from adapters.discord import commands as dc
-from bot import catalogue
+from bot import catalogue, forms
 from bot.catalogue import Kind
 
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
@@ -34,7 +34,7 @@ def test_every_command_is_rendered_option_for_option(command: catalogue.Command)
     assert rendered["description"] == command.description
     by_name = {o["name"]: o for o in rendered["options"]}
     assert set(by_name) == {o.name for o in command.options}
-    form = command.path in dc.FORMS
+    form = forms.has_form(command.path)
     for option in command.options:
         got = by_name[option.name]
         assert got["type"] == dc.OPTION_TYPES[option.kind]

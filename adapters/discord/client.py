@@ -25,13 +25,11 @@ from adapters.discord.render import (
     Message,
     embed,
     form,
-    form_fields,
-    has_form,
     post_messages,
     reply_message,
 )
 from adapters.runner import ScheduleRunner
-from bot import catalogue
+from bot import catalogue, forms
 from bot.core import Core
 from bot.errors import UserError
 from bot.scheduler import Scheduler, SendFailed
@@ -162,7 +160,7 @@ class CohortMixin:
         args = inbound.arguments(options, data.get("resolved") or {}, kinds)
         args = inbound.trailing_switches(path, args)
         guild = str(interaction.guild_id)
-        if has_form(path) and not any(args.get(o.key) for o in form_fields(command)):
+        if forms.asks(command, args):
             await self._open_form(interaction, guild, command, args)
             return
         await self.run(interaction, inbound.invocation(interaction, guild, path, args))
@@ -175,10 +173,8 @@ class CohortMixin:
         args: dict[str, Any],
     ) -> None:
         """A modal for the command; switches given (``--private``) ride in its id."""
-        flags = [o for o in command.options if o.kind is catalogue.Kind.FLAG and args.get(o.key)]
-        switches = [f"--{o.name}" for o in flags]
-        text = " ".join(["/" + command.name, *switches])
-        modal = form(command, inbound.custom_id(guild, text, form=True), args)
+        form_id = inbound.custom_id(guild, forms.opening_line(command, args), form=True)
+        modal = form(command, form_id, args)
         await interaction.response.send_modal(modal)
 
     # -- buttons and forms -------------------------------------------------------------
@@ -206,7 +202,7 @@ class CohortMixin:
             return
         target, parsed = found
         command = catalogue.find(parsed.path)
-        if command is not None and has_form(parsed.path):
+        if command is not None and forms.asks(command, parsed.args):
             await self._open_form(interaction, target.guild_id, command, parsed.args)
             return
         await self.run(interaction, parsed)
@@ -217,9 +213,8 @@ class CohortMixin:
             return
         _, parsed = found
         fields = inbound.form_values(list((interaction.data or {}).get("components") or []))
-        switches = inbound.visibility_switches(fields)
-        filled = {k: v for k, v in fields.items() if v.strip()}
-        args = inbound.trailing_switches(parsed.path, {**parsed.args, **filled, **switches})
+        filled = forms.switches({k: v for k, v in fields.items() if v.strip()})
+        args = inbound.trailing_switches(parsed.path, {**parsed.args, **filled})
         await self.run(interaction, replace(parsed, args=args))
 
     async def _where(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import catalogue
+from bot import catalogue, forms
 from bot.catalogue import Command, Kind, Option
 
 OPTION_TYPES = {Kind.TEXT: 3, Kind.INTEGER: 4, Kind.FLAG: 5, Kind.MEMBER: 6, Kind.CHANNEL: 7}
@@ -27,7 +27,6 @@ IN_GUILD = 0
 # Text, announcement, announcement thread, public thread, private thread: where posts can go.
 MESSAGE_CHANNELS = (0, 5, 10, 11, 12)
 BARE_AS = {"me": "show", "reflect": "write"}
-FORMS: frozenset[tuple[str, ...]] = frozenset({("reflect",), ("group", "create"), ("checkin",)})
 
 
 def native_path(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,7 +65,7 @@ def option_json(option: Option, *, form: bool = False) -> dict[str, Any]:
 
 
 def _options(command: Command) -> list[dict[str, Any]]:
-    form = command.path in FORMS
+    form = forms.has_form(command.path)
     rendered = [option_json(o, form=form) for o in command.options]
     return sorted(rendered, key=lambda o: not o["required"])  # stable: catalogue order
 

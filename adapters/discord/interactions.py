@@ -133,15 +133,6 @@ def form_values(components: list[dict[str, Any]]) -> dict[str, str]:
     return values
 
 
-def visibility_switches(values: dict[str, str]) -> dict[str, Any]:
-    """The reflection form's "Who sees it" as /reflect's switches; it overrides the ones the
-    form was opened with, since it showed them as its default."""
-    if "visibility" not in values:
-        return {}
-    chosen = values.pop("visibility")
-    return {"private": chosen == "private", "anonymous": chosen == "anonymous"}
-
-
 def actor(interaction: discord.Interaction) -> Actor:
     """The person, with ``is_admin`` for Manage Server (or Administrator) in a server."""
     perms = interaction.permissions

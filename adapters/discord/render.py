@@ -14,15 +14,15 @@ from typing import Any
 
 import discord
 
-from adapters.discord.commands import FORMS
 from adapters.discord.interactions import custom_id
-from bot.catalogue import Command, Kind, Option
+from bot import forms
+from bot.catalogue import Command
 from bot.text import shorten
 from bot.types import Button, Post, Reply, Visibility
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 256, 1024
 FIELDS_MAX, BUTTONS_MAX, EMBED_TOTAL_MAX = 25, 25, 6000
-LABEL_MAX, FORM_INPUTS_MAX, FORM_LABEL_MAX = 80, 5, 45
+LABEL_MAX, FORM_LABEL_MAX = 80, 45
 CONTENT_MAX, MENTIONS_MAX = 2000, 100
 COLOURS = {
     "ok": discord.Colour(0x5865F2),
@@ -37,11 +37,6 @@ STYLES = {
 }
 # The core writes channels as "#<id>"; on Discord "<#id>" shows the channel's name.
 CHANNEL_ID = re.compile(r"(?<![<\w])#(\d{15,21})\b")
-FORM_TITLES = {
-    ("reflect",): "Your reflection",
-    ("checkin",): "Check in",
-    ("group", "create"): "New study group",
-}
 
 
 class Components(discord.ui.View):
@@ -225,21 +220,11 @@ def _mention_chunks(users: list[str]) -> list[list[str]]:
     return chunks
 
 
-def form_fields(command: Command) -> list[Option]:
-    """The options a command's form asks for: typed text and numbers, no switches."""
-    typed = [o for o in command.options if o.kind in (Kind.TEXT, Kind.INTEGER) and not o.choices]
-    return typed[:FORM_INPUTS_MAX]
-
-
-def has_form(path: tuple[str, ...]) -> bool:
-    return path in FORMS
-
-
 def form(command: Command, form_id: str, given: dict[str, Any]) -> Form:
     """The modal of a form command: one labelled text input per typed option, prefilled
     with what the slash command already gave."""
-    made = Form(title=FORM_TITLES[command.path], custom_id=form_id)
-    for option in form_fields(command):
+    made = Form(title=forms.TITLES[command.path], custom_id=form_id)
+    for option in forms.fields(command):
         longest = option.max_length or (len(str(option.max_value)) if option.max_value else 12)
         value = given.get(option.key)
         field = discord.ui.TextInput(
@@ -259,22 +244,14 @@ def form(command: Command, form_id: str, given: dict[str, Any]) -> Form:
     return made
 
 
-VISIBILITY = "visibility"  # the reflection form's choice, read back by interactions.py
-
-
 def _visibility(given: dict[str, Any]) -> discord.ui.Label[Any]:
     """Who sees the reflection: the switches of /reflect, as a choice in the form."""
-    chosen = "private" if given.get("private") else "anonymous" if given.get("anonymous") else ""
-    choices = [
-        ("As this server shares reflections", "default"),
-        ("Anonymous: shared without my name", "anonymous"),
-        ("Only me", "private"),
-    ]
+    chosen = forms.audience(given)
     select: discord.ui.Select[Any] = discord.ui.Select(
-        custom_id=VISIBILITY,
+        custom_id=forms.AUDIENCE,
         options=[
-            discord.SelectOption(label=label, value=value, default=value == (chosen or "default"))
-            for label, value in choices
+            discord.SelectOption(label=label, value=value, default=value == chosen)
+            for value, label in forms.AUDIENCES
         ],
         min_values=1,
         max_values=1,

@@ -27,16 +27,14 @@ from adapters.slack.manifest import command_names
 from adapters.slack.render import (
     ACTION,
     FORM,
-    FORMS,
     Message,
-    form_fields,
     form_values,
     form_view,
     home_view,
     post_message,
     reply_message,
 )
-from bot import catalogue
+from bot import catalogue, forms
 from bot.core import Core
 from bot.errors import UserError
 from bot.scheduler import SendFailed
@@ -238,8 +236,7 @@ class CohortSlack:
             await self._answer(place, Outcome(Reply(error.message, is_error=True)))
             return
         command = catalogue.find(parsed.path)
-        given = [o for o in form_fields(command) if parsed.args.get(o.key)] if command else []
-        if command is not None and parsed.path in FORMS and not given and trigger_id:
+        if command is not None and forms.asks(command, parsed.args) and trigger_id:
             await self._open_form(place, command, parsed.args, trigger_id)
             return
         actor = await self.directory.actor(place.user, fallback_name)
@@ -248,8 +245,7 @@ class CohortSlack:
     async def _open_form(
         self, place: Place, command: catalogue.Command, args: dict[str, Any], trigger_id: str
     ) -> None:
-        flags = [o for o in command.options if o.kind is catalogue.Kind.FLAG and args.get(o.key)]
-        line = " ".join(["/" + command.name, *(f"--{o.name}" for o in flags)])
+        line = forms.opening_line(command, args)
         meta = {"line": line, "channel": place.channel, "response_url": place.response_url}
         await self.client.views_open(trigger_id=trigger_id, view=form_view(command, meta, args))
 

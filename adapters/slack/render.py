@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalogue import Command, Kind, Option
+from bot import forms
+from bot.catalogue import Command
 from bot.text import shorten
 from bot.types import Button, Post, Reply, Visibility
 
@@ -23,13 +24,6 @@ ACTION = "cohort_run"  # every button's action id prefix; the value is the comma
 FORM = "cohort_form"  # every modal's callback id; private_metadata says which command
 CHANNEL_ID = re.compile(r"(?<![<\w])#([CG][A-Z0-9]{2,})\b")
 STYLES = {"primary": "primary", "danger": "danger"}
-FORM_TITLES = {
-    ("reflect",): "Your reflection",
-    ("checkin",): "Check in",
-    ("group", "create"): "New study group",
-}
-FORMS = frozenset(FORM_TITLES)
-VISIBILITY = "visibility"
 
 
 def escape(text: str) -> str:
@@ -163,15 +157,10 @@ def post_message(post: Post) -> Message:
     )
 
 
-def form_fields(command: Command) -> list[Option]:
-    typed = [o for o in command.options if o.kind in (Kind.TEXT, Kind.INTEGER) and not o.choices]
-    return typed[:5]
-
-
 def form_view(command: Command, metadata: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     """The modal of a form command; ``metadata`` (command, channel) rides in the view."""
     blocks: list[dict[str, Any]] = []
-    for option in form_fields(command):
+    for option in forms.fields(command):
         longest = option.max_length or 12
         element: dict[str, Any] = {
             "type": "plain_text_input",
@@ -198,7 +187,7 @@ def form_view(command: Command, metadata: dict[str, Any], given: dict[str, Any])
         "type": "modal",
         "callback_id": FORM,
         "private_metadata": json.dumps(metadata)[:3000],
-        "title": {"type": "plain_text", "text": FORM_TITLES[command.path]},
+        "title": {"type": "plain_text", "text": forms.TITLES[command.path]},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": blocks,
@@ -206,21 +195,15 @@ def form_view(command: Command, metadata: dict[str, Any], given: dict[str, Any])
 
 
 def _visibility(given: dict[str, Any]) -> dict[str, Any]:
-    chosen = "private" if given.get("private") else "anonymous" if given.get("anonymous") else ""
-    choices = [
-        ("As this workspace shares reflections", "default"),
-        ("Anonymous: shared without my name", "anonymous"),
-        ("Only me", "private"),
-    ]
-    options = [{"text": {"type": "plain_text", "text": t}, "value": v} for t, v in choices]
-    initial = next(o for o in options if o["value"] == (chosen or "default"))
+    options = [{"text": {"type": "plain_text", "text": t}, "value": v} for v, t in forms.AUDIENCES]
+    initial = next(o for o in options if o["value"] == forms.audience(given))
     return {
         "type": "input",
-        "block_id": VISIBILITY,
+        "block_id": forms.AUDIENCE,
         "label": {"type": "plain_text", "text": "Who sees it"},
         "element": {
             "type": "static_select",
-            "action_id": VISIBILITY,
+            "action_id": forms.AUDIENCE,
             "options": options,
             "initial_option": initial,
         },
@@ -236,10 +219,7 @@ def form_values(state: dict[str, Any]) -> dict[str, Any]:
                 values[key] = (item.get("selected_option") or {}).get("value")
             elif isinstance(item.get("value"), str) and item["value"].strip():
                 values[key] = item["value"]
-    chosen = values.pop(VISIBILITY, None)
-    if chosen is not None:
-        values |= {"private": chosen == "private", "anonymous": chosen == "anonymous"}
-    return values
+    return forms.switches(values)
 
 
 def home_view(reply: Reply) -> dict[str, Any]:
