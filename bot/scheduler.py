@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -70,6 +70,32 @@ class Messenger(Protocol):
     """Sends one post; returns the platform's message id. Raises ``SendFailed``."""
 
     async def send(self, post: Post) -> str | None: ...
+
+
+async def send_to_each(
+    members: Sequence[str], send: Callable[[str], Awaitable[str | None]]
+) -> str | None:
+    """One post to each member in turn, for every platform. A member who refuses (a
+    permanent failure: DMs closed, gone) does not stop the rest; a passing failure is
+    raised once all were tried, so the retry repeats the others only under the platform's
+    de-duplication. When every member refused, that is permanent. Returns a message id."""
+    sent, refused, later = None, [], None
+    for member in members:
+        try:
+            sent = await send(member) or sent
+        except SendFailed as failure:
+            if not failure.permanent:
+                later = failure
+                continue
+            refused.append(failure)
+            log.info("member %s takes no direct messages: %s", member, failure)
+    if later is not None:
+        raise later
+    if len(refused) == 1 == len(members):
+        raise refused[0]
+    if refused and len(refused) == len(members):
+        raise SendFailed("no member could be sent a direct message", permanent=True)
+    return sent
 
 
 def platform_of(community_key: str) -> str:

@@ -32,7 +32,7 @@ from adapters.runner import ScheduleRunner
 from bot import catalogue, forms
 from bot.core import Core
 from bot.errors import UserError
-from bot.scheduler import Scheduler, SendFailed
+from bot.scheduler import Scheduler, SendFailed, send_to_each
 from bot.text import shorten
 from bot.types import Invocation, Outcome, Post, Reply, Visibility
 
@@ -422,28 +422,19 @@ class DiscordMessenger:
         return first
 
     async def _to_members(self, post: Post, rendered: Message) -> str | None:
-        """Each member in turn: one who refuses direct messages, or whom Discord cannot
-        reach just now, does not stop the rest; a retry repeats only with the same nonces."""
-        sent, refused, later = None, 0, None
-        for member in post.to_members:
+        """Each member in turn (``send_to_each``), with a nonce of their own."""
+
+        async def one(member: str) -> str:
             if not member.isdigit():
-                refused += 1
-                continue
+                raise SendFailed(f"'{member}' is not a Discord user id", permanent=True)
             extra = {"nonce": nonce_for(post.nonce, member)} if post.nonce else {}
             try:
                 dm = await self.client.create_dm(discord.Object(id=int(member)))
-                sent = str((await dm.send(**rendered.channel_kwargs(), **extra)).id)
+                return str((await dm.send(**rendered.channel_kwargs(), **extra)).id)
             except discord.HTTPException as error:
-                if failure(error).permanent:
-                    refused += 1
-                    log.info("member %s takes no direct messages: %s", member, error)
-                else:
-                    later = error
-        if later is not None:
-            raise failure(later)
-        if refused and refused == len(post.to_members):
-            raise SendFailed("no member could be sent a direct message", permanent=True)
-        return sent
+                raise failure(error) from None
+
+        return await send_to_each(post.to_members, one)
 
 
 def failure(error: discord.HTTPException) -> SendFailed:

@@ -37,7 +37,7 @@ from adapters.slack.render import (
 from bot import catalogue, forms
 from bot.core import Core
 from bot.errors import UserError
-from bot.scheduler import SendFailed
+from bot.scheduler import SendFailed, send_to_each
 from bot.types import Actor, Invocation, Outcome, Post, Reply
 
 log = logging.getLogger(__name__)
@@ -355,23 +355,10 @@ class SlackMessenger:
 
     async def send(self, post: Post) -> str | None:
         message = post_message(post)
-        targets = ([post.channel] if post.channel else []) + list(post.to_members)
-        sent, refused, later = None, 0, None
-        for target in targets:
-            try:
-                sent = await self._one(post, target, message) or sent
-            except SendFailed as failure:
-                if not failure.permanent:
-                    later = failure
-                elif post.channel == target or len(targets) == 1:
-                    raise
-                else:
-                    refused += 1
-                    log.info("member %s takes no direct messages: %s", target, failure)
-        if later is not None:
-            raise later
-        if post.to_members and refused == len(post.to_members) and not post.channel:
-            raise SendFailed("no member could be sent a direct message", permanent=True)
+        sent = await self._one(post, post.channel, message) if post.channel else None
+        if post.to_members:
+            each = await send_to_each(post.to_members, lambda m: self._one(post, m, message))
+            sent = each or sent
         return sent
 
     async def _one(self, post: Post, target: str, message: Message) -> str | None:
