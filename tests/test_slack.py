@@ -66,6 +66,8 @@ def test_cohort_reaches_every_command_and_private_answers_are_ephemeral(sqlite_u
         assert answer.body["response_type"] == "ephemeral" and "Streak" in shown(answer)
         wrong = await bot.command("/group", "jion x")
         assert wrong.body["response_type"] == "ephemeral" and "Did you mean join" in shown(wrong)
+        await bot.cohort.drain()  # a read and a mistake change no one's App Home
+        assert [c for c in bot.standin.calls if c.method == "views.publish"] == []
         long = await bot.command("/tutor", "request recursion " + "x" * 10_000)
         assert "characters" in shown(long) and bot.rows("help_request") == []
         # Slack escapes &, < and > in what was typed; mentions arrive as markup.

@@ -268,7 +268,12 @@ class CohortSlack:
             delivered = await self.messenger.deliver(post)
             if not delivered and post.channel and post.channel == place.channel:
                 await self._answer(place, Outcome(Reply(NOT_POSTED, is_error=True)))
-        touched = {place.user} | {m for p in outcome.posts for m in p.to_members}
+        # Homes that can have changed: mine after a command that wrote, and those alerted.
+        command = catalogue.find(invocation.path)
+        wrote = command is not None and not command.read_only and not outcome.reply.is_error
+        touched = {m for p in outcome.posts for m in p.to_members} | (
+            {place.user} if wrote else set()
+        )
         for user in touched:
             self._soon(self.refresh_home(place.team, user))
 
