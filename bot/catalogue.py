@@ -7,7 +7,7 @@ Descriptions stay within Discord's 100-character limit so they can be used as-is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
@@ -106,6 +106,8 @@ GROUP_NAME = _pos(
     max_length=NAME_MAX,
     autocomplete="group",
 )
+# The group's name when more arguments follow it (quoted if it has spaces).
+GROUP_NAME_WORD = replace(GROUP_NAME, rest=False)
 REQUEST_ID = _pos(
     "id",
     Kind.INTEGER,
@@ -187,15 +189,7 @@ COMMANDS: tuple[Command, ...] = (
         ("group", "role"),
         "Give a member a role in a group you facilitate",
         (
-            _pos(
-                "name",
-                Kind.TEXT,
-                "The study group's name",
-                required=True,
-                min_length=1,
-                max_length=NAME_MAX,
-                autocomplete="group",
-            ),
+            GROUP_NAME_WORD,
             _pos("member", Kind.MEMBER, "Who gets the role", required=True),
             _pos("role", Kind.TEXT, "The role", required=True, choices=ROLES),
         ),
@@ -205,15 +199,7 @@ COMMANDS: tuple[Command, ...] = (
         ("group", "meet"),
         "Set a group's weekly meeting; members get a reminder before it",
         (
-            _pos(
-                "name",
-                Kind.TEXT,
-                "The study group's name",
-                required=True,
-                min_length=1,
-                max_length=NAME_MAX,
-                autocomplete="group",
-            ),
+            GROUP_NAME_WORD,
             _pos(
                 "weekday",
                 Kind.TEXT,
