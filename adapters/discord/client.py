@@ -226,20 +226,14 @@ class CohortMixin:
         if interaction.guild_id is not None and str(interaction.guild_id) != target.guild_id:
             await self._refuse(interaction, OTHER_SERVER)
             return None
-        made = inbound.invocation(interaction, target.guild_id, (), {})
+        found = inbound.where(interaction, target.guild_id)
         if interaction.guild_id is None:
             member = await self._member_of(int(target.guild_id), interaction.user.id)
             if member is None:
                 await self._refuse(interaction, LEFT_SERVER)
                 return None
-            made = replace(made, actor=replace(made.actor, name=member.display_name))
-        return {
-            "community": made.community,
-            "channel": made.channel,
-            "actor": made.actor,
-            "id": made.id,
-            "community_name": made.community_name,
-        }
+            found["actor"] = replace(found["actor"], name=member.display_name)
+        return found
 
     async def _member_of(self, guild_id: int, user_id: int) -> discord.Member | None:
         guild = self.get_guild(guild_id)  # type: ignore[attr-defined]

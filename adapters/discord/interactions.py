@@ -140,19 +140,22 @@ def actor(interaction: discord.Interaction) -> Actor:
     return Actor(id=str(interaction.user.id), name=interaction.user.display_name, is_admin=admin)
 
 
+def where(interaction: discord.Interaction, guild_id: str) -> dict[str, Any]:
+    """Everything of an Invocation but the command: community, channel, actor, id."""
+    guild = interaction.client.get_guild(int(guild_id))
+    return {
+        "community": community_key(guild_id),
+        "channel": str(interaction.channel_id),
+        "actor": actor(interaction),
+        "id": f"{PLATFORM}:{interaction.id}",
+        "community_name": guild.name if guild is not None else None,
+    }
+
+
 def invocation(
     interaction: discord.Interaction,
     guild_id: str,
     path: tuple[str, ...],
     args: dict[str, Any],
 ) -> Invocation:
-    guild = interaction.client.get_guild(int(guild_id))
-    return Invocation(
-        community=community_key(guild_id),
-        channel=str(interaction.channel_id),
-        actor=actor(interaction),
-        path=path,
-        args=args,
-        id=f"{PLATFORM}:{interaction.id}",
-        community_name=guild.name if guild is not None else None,
-    )
+    return Invocation(path=path, args=args, **where(interaction, guild_id))
