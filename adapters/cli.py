@@ -12,7 +12,9 @@ from rich.console import Console
 
 from adapters import config
 from adapters.bootstrap import SchemaOutOfDate, bootstrap, scheduler_for
-from bot.clock import OffsetClock
+from bot.clock import Clock, OffsetClock
+from bot.core import Core
+from bot.scheduler import Scheduler
 
 log = logging.getLogger("cohort")
 
@@ -31,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.run(args, settings))
-    except (SchemaOutOfDate, _Unavailable) as error:
+    except (SchemaOutOfDate, _Unavailable, config.ConfigError) as error:
         print(f"cohort: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while a bot runs: a normal way to stop it
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +62,21 @@ def _parser() -> argparse.ArgumentParser:
     cur.add_argument("--db", help="SQLite file or database URL")
     cur.set_defaults(run=_db_current)
     return parser
+
+
+def _bot(
+    db: str | None, settings: config.Settings, platform: str, clock: Clock | None = None
+) -> tuple[Core, Scheduler]:
+    """The core over ``--db`` (or the configured store) and its scheduler for ``platform``."""
+    core = bootstrap(
+        config.database_url(db, settings),
+        clock=clock,
+        synchronous=settings.storage_sqlite_synchronous,
+        auto_migrate=settings.storage_auto_migrate,
+    )
+    return core, scheduler_for(
+        core, platform=platform, settings=config.scheduler_settings(settings)
+    )
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -109,30 +128,17 @@ def _discord_run(args: argparse.Namespace, settings: config.Settings) -> int:
     if args.shard_count is not None and args.shard_count < 1:
         print("cohort: --shard-count must be at least 1", file=sys.stderr)
         return 2
-    try:
-        app.token(settings)
-        core = bootstrap(
-            config.database_url(args.db, settings),
-            synchronous=settings.storage_sqlite_synchronous,
-            auto_migrate=settings.storage_auto_migrate,
-        )
-        scheduler = scheduler_for(
-            core, platform="discord", settings=config.scheduler_settings(settings)
-        )
-        app.point_at(settings)
-        bot = app.client(
-            core,
-            scheduler=scheduler,
-            settings=settings,
-            shard_ids=args.shard_ids,
-            shard_count=args.shard_count,
-        )
-        asyncio.run(app.run(bot, settings))
-    except app.DiscordSetupError as error:
-        print(f"cohort: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        pass
+    app.token(settings)
+    core, scheduler = _bot(args.db, settings, "discord")
+    app.point_at(settings)
+    bot = app.client(
+        core,
+        scheduler=scheduler,
+        settings=settings,
+        shard_ids=args.shard_ids,
+        shard_count=args.shard_count,
+    )
+    asyncio.run(app.run(bot, settings))
     return 0
 
 
@@ -143,12 +149,8 @@ def _discord_sync(args: argparse.Namespace, settings: config.Settings) -> int:
     if args.guild is not None and not args.guild.isdigit():
         print("cohort: --guild takes the server's numeric id", file=sys.stderr)
         return 2
-    try:
-        app.point_at(settings)
-        done = asyncio.run(app.sync(settings, guild_id=args.guild))
-    except app.DiscordSetupError as error:
-        print(f"cohort: {error}", file=sys.stderr)
-        return 2
+    app.point_at(settings)
+    done = asyncio.run(app.sync(settings, guild_id=args.guild))
     where = f"in server {args.guild}" if args.guild else "globally (may take up to an hour)"
     print(f"Registered {len(done)} commands {where}: {', '.join(c['name'] for c in done)}.")
     return 0
@@ -158,12 +160,8 @@ def _discord_invite(args: argparse.Namespace, settings: config.Settings) -> int:
     import asyncio
 
     app: Any = _discord_app()
-    try:
-        app.point_at(settings)
-        print(asyncio.run(app.invite_url(settings)))
-    except app.DiscordSetupError as error:
-        print(f"cohort: {error}", file=sys.stderr)
-        return 2
+    app.point_at(settings)
+    print(asyncio.run(app.invite_url(settings)))
     return 0
 
 
@@ -211,29 +209,15 @@ def _slack_run(args: argparse.Namespace, settings: config.Settings) -> int:
     import asyncio
 
     _, server = _slack_modules()
-    try:
-        server.need(settings.slack_bot_token, "bot token", "COHORT_SLACK_BOT_TOKEN")
-        if not args.http:
-            server.need(settings.slack_app_token, "app-level token", "COHORT_SLACK_APP_TOKEN")
-        core = bootstrap(
-            config.database_url(args.db, settings),
-            synchronous=settings.storage_sqlite_synchronous,
-            auto_migrate=settings.storage_auto_migrate,
-        )
-        scheduler = scheduler_for(
-            core, platform="slack", settings=config.scheduler_settings(settings)
-        )
-        app, cohort = server.build(core, settings, http=args.http)
-        if args.http:
-            served = server.web_app(app, cohort, scheduler)
-            server.run_http(served, host=args.host, port=args.port)
-        else:
-            asyncio.run(server.run_socket_mode(app, cohort, scheduler, settings))
-    except server.SlackSetupError as error:
-        print(f"cohort: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        pass
+    server.need(settings.slack_bot_token, "bot token", "COHORT_SLACK_BOT_TOKEN")
+    if not args.http:
+        server.need(settings.slack_app_token, "app-level token", "COHORT_SLACK_APP_TOKEN")
+    core, scheduler = _bot(args.db, settings, "slack")
+    app, cohort = server.build(core, settings, http=args.http)
+    if args.http:
+        server.run_http(server.web_app(app, cohort, scheduler), host=args.host, port=args.port)
+    else:
+        asyncio.run(server.run_socket_mode(app, cohort, scheduler, settings))
     return 0
 
 
@@ -248,15 +232,7 @@ def _console(args: argparse.Namespace, settings: config.Settings) -> int:
         print(f"cohort: --user: {error.message}", file=sys.stderr)
         return 2
     clock = OffsetClock()
-    core = bootstrap(
-        config.database_url(args.db, settings),
-        clock=clock,
-        synchronous=settings.storage_sqlite_synchronous,
-        auto_migrate=settings.storage_auto_migrate,
-    )
-    scheduler = scheduler_for(
-        core, platform="console", settings=config.scheduler_settings(settings)
-    )
+    core, scheduler = _bot(args.db, settings, "console", clock=clock)
     session = Session(
         scheduler=scheduler,
         core=core,

@@ -40,7 +40,7 @@ class _NoVoice(logging.Filter):
 logging.getLogger("discord.client").addFilter(_NoVoice())
 
 
-class DiscordSetupError(Exception):
+class DiscordSetupError(config.ConfigError):
     """Something a deployer must fix (token, ids); the message says what."""
 
 

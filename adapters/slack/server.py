@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-class SlackSetupError(Exception):
+class SlackSetupError(config.ConfigError):
     """Something a deployer must fix (tokens, secrets); the message says what."""
 
 
